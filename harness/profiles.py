@@ -1,0 +1,462 @@
+"""Provider profiles: find, read, merge, validate and expose them.
+
+A profile is a folder holding `profile.yaml` (name, title, `extends`, the semantics block,
+checked against `specs/_meta/profile.schema.yaml`) and `openapi.yaml` (OpenAPI 3.1: the
+subscription API in `paths`, one entry per event type in `webhooks`, checked against
+`specs/_meta/openapi.schema.yaml`).
+
+Where profiles come from, later sources overriding earlier ones by name:
+
+1. the profiles bundled with hookconform;
+2. the folders in the `HOOKCONFORM_SPECS` environment variable (os.pathsep-separated);
+3. the folders given with `--specs DIR` (repeatable).
+
+A folder is either one profile (it holds `profile.yaml`) or a folder of profile folders.
+
+`extends: PARENT` merges the parent under the child with RFC 7396 merge-patch rules: objects
+merge key by key, `null` deletes a key, anything else replaces. `inherit:` narrows what is
+taken from the parent (`semantics`, `paths`, `webhooks`, `components`; all by default).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from harness.documents import iter_refs, json_path, merge_patch, pointer, read_yaml
+from harness.errors import (
+    HarnessError,
+    Problem,
+    SchemaViolation,
+    SpecError,
+    UnknownEventError,
+    UnknownProfileError,
+)
+from harness.schemas import (
+    error_messages,
+    registry_for,
+    schema_problems,
+    unresolvable,
+    validator_for,
+)
+
+ENV_VAR = "HOOKCONFORM_SPECS"
+PROFILE_FILE = "profile.yaml"
+OPENAPI_FILE = "openapi.yaml"
+INHERITABLE = ("semantics", "paths", "webhooks", "components")
+JSON_BODY = ("requestBody", "content", "application/json")
+
+
+def bundled_specs_dir() -> Path:
+    """The profiles shipped with hookconform: inside the wheel, or the repository's specs/."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_specs", package.parent / "specs"):
+        if (candidate / "_meta" / "profile.schema.yaml").is_file():
+            return candidate
+    raise HarnessError(f"hookconform is installed without its specs folder (looked in {package})")
+
+
+@functools.cache
+def _meta_validators() -> tuple[Draft202012Validator, Draft202012Validator, Draft202012Validator]:
+    """The validators for profile.yaml as written, as resolved, and for openapi.yaml."""
+    meta = bundled_specs_dir() / "_meta"
+    profile_meta, problem = read_yaml(meta / "profile.schema.yaml")
+    openapi_meta, other = read_yaml(meta / "openapi.schema.yaml")
+    if problem or other:
+        raise SpecError([p for p in (problem, other) if p])
+    registry = registry_for(
+        {"urn:hookconform:meta:profile": profile_meta, "urn:hookconform:meta:openapi": openapi_meta}
+    )
+    return (
+        validator_for("urn:hookconform:meta:profile", "/$defs/profile", registry),
+        validator_for("urn:hookconform:meta:profile", "/$defs/resolved", registry),
+        validator_for("urn:hookconform:meta:openapi", "", registry),
+    )
+
+
+@dataclass(frozen=True)
+class Header:
+    """A header the provider sends with an event."""
+
+    name: str
+    required: bool
+    schema: Mapping[str, Any]
+    description: str = ""
+
+
+@dataclass(eq=False)
+class Event:
+    """One event type of a profile: its payload schema, examples and headers."""
+
+    name: str
+    summary: str
+    schema: Any
+    examples: dict[str, Any]
+    headers: list[Header]
+    profile_name: str
+    validator: Draft202012Validator = field(repr=False)
+
+    def errors(self, payload: Any) -> list[str]:
+        """Every way `payload` breaks the event schema, most relevant first; [] when valid."""
+        return error_messages(self.validator, payload)
+
+    def is_valid(self, payload: Any) -> bool:
+        return self.validator.is_valid(payload)
+
+    def validate(self, payload: Any) -> None:
+        """Raise `SchemaViolation` (an AssertionError) when `payload` breaks the schema."""
+        errors = self.errors(payload)
+        if errors:
+            raise SchemaViolation(self.profile_name, self.name, errors)
+
+    def example(self) -> Any:
+        """The first example payload (the source's own where it has one)."""
+        return next(iter(self.examples.values()))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the provider's subscription API."""
+
+    operation_id: str
+    method: str
+    path: str
+    spec: Mapping[str, Any]
+
+
+@dataclass(eq=False)
+class Profile:
+    """A validated, merged profile: what the mock provider and the checks run on."""
+
+    name: str
+    title: str
+    description: str
+    folder: Path
+    lineage: tuple[str, ...]
+    sources: tuple[str, ...]
+    semantics: dict[str, Any]
+    openapi: dict[str, Any]
+    events: dict[str, Event]
+
+    def event(self, name: str) -> Event:
+        try:
+            return self.events[name]
+        except KeyError:
+            known = ", ".join(self.events)
+            raise UnknownEventError(
+                f"profile {self.name!r} has no event {name!r} (known: {known})"
+            ) from None
+
+    def validate(self, event: str, payload: Any) -> None:
+        """Raise `SchemaViolation` when `payload` is not a valid body for `event`."""
+        self.event(event).validate(payload)
+
+    def semantic(self, kind: str) -> dict[str, Any]:
+        """One semantic rule, e.g. `profile.semantic("retry")["schedule"]`."""
+        return self.semantics[kind]
+
+    @functools.cached_property
+    def operations(self) -> dict[str, Operation]:
+        """The subscription API's operations by operationId."""
+        found = {}
+        for path, item in self.openapi.get("paths", {}).items():
+            for method, spec in item.items():
+                if isinstance(spec, dict) and "operationId" in spec:
+                    found[spec["operationId"]] = Operation(
+                        spec["operationId"], method.upper(), path, spec
+                    )
+        return found
+
+    def subscription_operation(self, role: str) -> Operation | None:
+        """The operation that plays `role` (create, list, get, update, delete), if any."""
+        operation_id = self.semantics["subscription"].get("operations", {}).get(role)
+        return self.operations.get(operation_id) if operation_id else None
+
+
+@dataclass
+class _Raw:
+    """A profile folder as read, before `extends` is merged."""
+
+    folder: Path
+    profile: dict[str, Any]
+    openapi: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.profile["name"]
+
+    def file(self, filename: str) -> str:
+        return str(self.folder / filename)
+
+
+def specs_dirs(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    """The folders profiles are loaded from, lowest precedence first."""
+    env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    return [bundled_specs_dir(), *(Path(p) for p in env), *(Path(p) for p in extra)]
+
+
+def profile_folders(root: Path) -> list[Path]:
+    """The profile folders in `root`: itself if it holds profile.yaml, else its subfolders."""
+    if not root.is_dir():
+        raise HarnessError(f"specs folder not found: {root}")
+    if (root / PROFILE_FILE).is_file():
+        return [root]
+    folders = sorted(p for p in root.iterdir() if (p / PROFILE_FILE).is_file())
+    if not folders:
+        raise HarnessError(
+            f"no profiles in {root}: a profile is a folder holding {PROFILE_FILE}"
+            f" and {OPENAPI_FILE}"
+        )
+    return folders
+
+
+def _read(folder: Path, problems: list[Problem]) -> _Raw | None:
+    """Read and check one folder as written; None when it cannot be used at all."""
+    profile, problem = read_yaml(folder / PROFILE_FILE)
+    if problem:
+        problems.append(problem)
+        return None
+    file = str(folder / PROFILE_FILE)
+    if not isinstance(profile, dict):
+        problems.append(Problem(file, "$", "a profile must be a mapping"))
+        return None
+    written, _, _ = _meta_validators()
+    found = _schema_problems(file, written, profile)
+    problems.extend(found)
+    if found:
+        return None
+    if profile["name"] != folder.name:
+        problems.append(
+            Problem(
+                file, "$.name", f"name {profile['name']!r} differs from its folder {folder.name!r}"
+            )
+        )
+        return None
+    openapi: Any = {}
+    openapi_file = folder / OPENAPI_FILE
+    if openapi_file.is_file():
+        openapi, problem = read_yaml(openapi_file)
+        if problem:
+            problems.append(problem)
+            return None
+        if not isinstance(openapi, dict):
+            problems.append(
+                Problem(str(openapi_file), "$", "an OpenAPI document must be a mapping")
+            )
+            return None
+    elif "extends" not in profile:
+        problems.append(
+            Problem(str(openapi_file), "$", "missing: a profile needs an OpenAPI document")
+        )
+        return None
+    return _Raw(folder, profile, openapi)
+
+
+def _schema_problems(file: str, validator: Draft202012Validator, instance: Any) -> list[Problem]:
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    return [Problem(file, json_path(e.absolute_path), _short(e.message)) for e in errors]
+
+
+def _short(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+def _lineage(raw: _Raw, by_name: Mapping[str, _Raw]) -> tuple[list[_Raw], Problem | None]:
+    """The chain from the profile up through its parents, or the problem with it."""
+    chain = [raw]
+    while "extends" in chain[-1].profile:
+        parent = chain[-1].profile["extends"]
+        names = [r.name for r in chain]
+        if parent in names:
+            cycle = " -> ".join([*names[names.index(parent) :], parent])
+            return chain, Problem(raw.file(PROFILE_FILE), "$.extends", f"extends cycle: {cycle}")
+        if parent not in by_name:
+            where = chain[-1].file(PROFILE_FILE)
+            return chain, Problem(where, "$.extends", f"extends unknown profile {parent!r}")
+        chain.append(by_name[parent])
+    return chain, None
+
+
+def _merge(chain: Sequence[_Raw]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Merge a lineage, root first, into one profile.yaml and one openapi.yaml."""
+    profile: dict[str, Any] = {}
+    openapi: dict[str, Any] = {}
+    for raw in reversed(chain):
+        inherit = raw.profile.get("inherit", INHERITABLE) if profile else INHERITABLE
+        sources = [*profile.get("sources", []), *raw.profile.get("sources", [])]
+        base_profile = {k: v for k, v in profile.items() if k == "semantics" and k in inherit}
+        profile = merge_patch(base_profile, raw.profile) if profile else dict(raw.profile)
+        profile.pop("extends", None)
+        profile.pop("inherit", None)
+        profile["sources"] = list(dict.fromkeys(sources))
+        base_openapi = {k: v for k, v in openapi.items() if k not in INHERITABLE or k in inherit}
+        openapi = merge_patch(base_openapi, raw.openapi) if openapi else dict(raw.openapi)
+    return profile, openapi
+
+
+def _webhook_body(webhook: Mapping[str, Any]) -> Mapping[str, Any]:
+    node: Any = webhook["post"]
+    for key in JSON_BODY:
+        node = node[key]
+    return node
+
+
+def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
+    """Merge, validate and compile one profile; None (and problems) when it is invalid."""
+    raw = chain[0]
+    profile, openapi = _merge(chain)
+    after = f" (after merging extends: {chain[1].name})" if len(chain) > 1 else ""
+    profile_file, openapi_file = raw.file(PROFILE_FILE), raw.file(OPENAPI_FILE)
+    _, resolved, openapi_meta = _meta_validators()
+    found = [
+        *(
+            Problem(p.file, p.path, p.message + after)
+            for p in _schema_problems(profile_file, resolved, profile)
+        ),
+        *(
+            Problem(p.file, p.path, p.message + after)
+            for p in _schema_problems(openapi_file, openapi_meta, openapi)
+        ),
+    ]
+    if found:
+        problems.extend(found)
+        return None
+
+    uri = f"urn:hookconform:profile:{raw.name}"
+    registry = registry_for({uri: openapi})
+    found.extend(_invalid_schemas(openapi_file, openapi))
+    for parts, ref in iter_refs(openapi):
+        reason = unresolvable(registry, uri, ref)
+        if reason:
+            found.append(Problem(openapi_file, json_path([*parts, "$ref"]), reason))
+    if found:
+        problems.extend(found)
+        return None
+
+    events = {}
+    for name, webhook in openapi["webhooks"].items():
+        event = _event(raw.name, name, webhook, uri, registry)
+        body_path = ["webhooks", name, "post", *JSON_BODY, "examples"]
+        for example_name, example in event.examples.items():
+            for message in event.errors(example)[:3]:
+                where = json_path([*body_path, example_name, "value"])
+                found.append(Problem(openapi_file, where, f"example does not validate: {message}"))
+        events[name] = event
+    if found:
+        problems.extend(found)
+        return None
+    return Profile(
+        name=raw.name,
+        title=profile["title"],
+        description=profile.get("description", "").strip(),
+        folder=raw.folder,
+        lineage=tuple(r.name for r in chain),
+        sources=tuple(profile["sources"]),
+        semantics=profile["semantics"],
+        openapi=openapi,
+        events=events,
+    )
+
+
+def _schemas_in(openapi: Mapping[str, Any]) -> Iterator[tuple[list[str | int], Any]]:
+    """Every JSON Schema in the document: components and webhook payloads."""
+    for name, schema in openapi.get("components", {}).get("schemas", {}).items():
+        yield ["components", "schemas", name], schema
+    for name, webhook in openapi.get("webhooks", {}).items():
+        yield ["webhooks", name, "post", *JSON_BODY, "schema"], _webhook_body(webhook)["schema"]
+
+
+def _invalid_schemas(file: str, openapi: Mapping[str, Any]) -> list[Problem]:
+    found = []
+    for parts, schema in _schemas_in(openapi):
+        for error in schema_problems(schema):
+            where = json_path([*parts, *error.absolute_path])
+            found.append(Problem(file, where, f"invalid JSON Schema: {_short(error.message)}"))
+    return found
+
+
+def _event(profile: str, name: str, webhook: Mapping[str, Any], uri: str, registry: Any) -> Event:
+    operation = webhook["post"]
+    body = _webhook_body(webhook)
+    headers = [
+        Header(
+            name=p["name"],
+            required=bool(p.get("required", False)),
+            schema=p.get("schema", {}),
+            description=p.get("description", ""),
+        )
+        for p in operation.get("parameters", [])
+    ]
+    fragment = pointer(["webhooks", name, "post", *JSON_BODY, "schema"])
+    return Event(
+        name=name,
+        summary=operation.get("summary", ""),
+        schema=body["schema"],
+        examples={key: example["value"] for key, example in body["examples"].items()},
+        headers=headers,
+        profile_name=profile,
+        validator=validator_for(uri, fragment, registry),
+    )
+
+
+@dataclass
+class Catalog:
+    """The loaded profiles by name, and where each came from."""
+
+    profiles: dict[str, Profile]
+    folders: list[Path]
+
+    def __iter__(self) -> Iterator[Profile]:
+        return iter(self.profiles.values())
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.profiles
+
+    def get(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles)) or "none"
+            raise UnknownProfileError(f"unknown profile {name!r} (known: {known})") from None
+
+
+def check_folders(folders: Sequence[Path]) -> tuple[Catalog, list[Problem]]:
+    """Load every profile folder; the valid profiles and the problems of the others."""
+    problems: list[Problem] = []
+    by_name: dict[str, _Raw] = {}
+    for folder in folders:
+        raw = _read(folder, problems)
+        if raw is not None:
+            by_name[raw.name] = raw  # a later folder overrides an earlier one by name
+    profiles = {}
+    for raw in by_name.values():
+        chain, problem = _lineage(raw, by_name)
+        if problem:
+            problems.append(problem)
+            continue
+        built = _build(chain, problems)
+        if built is not None:
+            profiles[built.name] = built
+    return Catalog(dict(sorted(profiles.items())), list(folders)), problems
+
+
+def load_profiles(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> Catalog:
+    """Load the bundled profiles plus HOOKCONFORM_SPECS and `extra_dirs`.
+
+    Raises `SpecError` listing every problem when any profile is invalid, and `HarnessError`
+    when a folder is missing or holds no profile.
+    """
+    folders = [f for root in specs_dirs(extra_dirs) for f in profile_folders(root)]
+    catalog, problems = check_folders(folders)
+    if problems:
+        raise SpecError(problems)
+    return catalog

@@ -1,0 +1,78 @@
+"""JSON Schema 2020-12 validators: built once per schema, with `$ref` resolved by `referencing`.
+
+jsonschema's default format checker only asserts `date-time` when the optional
+rfc3339-validator package is installed. Payload formats matter here (Factorial sends
+timestamps with offsets), so `date-time` is checked with an RFC 3339 pattern of our own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from harness.documents import json_path
+
+_RFC3339 = re.compile(
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)"
+    r"(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+
+FORMAT_CHECKER = FormatChecker()
+
+
+@FORMAT_CHECKER.checks("date-time")
+def _is_datetime(value: object) -> bool:
+    return not isinstance(value, str) or bool(_RFC3339.match(value))
+
+
+def registry_for(documents: dict[str, Any]) -> Registry:
+    """A registry holding documents (OpenAPI files, meta-schemas) under their URIs."""
+    return Registry().with_resources(
+        (uri, Resource(contents=document, specification=DRAFT202012))
+        for uri, document in documents.items()
+    )
+
+
+def validator_for(
+    uri: str, fragment: str, registry: Registry, *, formats: bool = True
+) -> Draft202012Validator:
+    """A validator for the schema at `uri#fragment`, compiled once and reused."""
+    schema = {"$ref": f"{uri}#{fragment}"}
+    checker = FORMAT_CHECKER if formats else None
+    return Draft202012Validator(schema, registry=registry, format_checker=checker)
+
+
+def unresolvable(registry: Registry, uri: str, ref: str) -> str | None:
+    """Why `ref`, written in the document at `uri`, cannot be resolved; None when it can."""
+    try:
+        registry.resolver(base_uri=uri).lookup(ref)
+    except Unresolvable as exc:
+        return f"unresolvable $ref {ref!r} ({type(exc).__name__})"
+    return None
+
+
+def describe(error: ValidationError) -> str:
+    """One line: where in the instance, what is wrong."""
+    return f"{json_path(error.absolute_path)}: {error.message}"
+
+
+def error_messages(validator: Draft202012Validator, instance: Any) -> list[str]:
+    """Every violation, the most relevant first (jsonschema's `best_match`)."""
+    errors = list(validator.iter_errors(instance))
+    if not errors:
+        return []
+    first = best_match(errors)
+    rest = sorted((e for e in errors if e is not first), key=lambda e: list(e.absolute_path))
+    return [describe(first), *(describe(e) for e in rest)]
+
+
+def schema_problems(schema: Any) -> list[ValidationError]:
+    """Why `schema` is not a valid JSON Schema 2020-12 (the metaschema's complaints)."""
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    return list(meta.iter_errors(schema))

@@ -227,7 +227,8 @@ def _read(folder: Path, problems: list[Problem]) -> _Raw | None:
         problems.append(Problem(file, "$", "a profile must be a mapping"))
         return None
     written, _, _ = _meta_validators()
-    found = _schema_problems(file, written, profile)
+    # null is always allowed as written: in a derived profile it deletes the parent's key.
+    found = _schema_problems(file, written, _without_nulls(profile))
     problems.extend(found)
     if found:
         return None
@@ -256,6 +257,14 @@ def _read(folder: Path, problems: list[Problem]) -> _Raw | None:
         )
         return None
     return _Raw(folder, profile, openapi)
+
+
+def _without_nulls(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_nulls(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_without_nulls(v) for v in node]
+    return node
 
 
 def _schema_problems(file: str, validator: Draft202012Validator, instance: Any) -> list[Problem]:

@@ -334,3 +334,9 @@ def test_every_source_is_traceable(name: str) -> None:
             text = _normalise((SHARED / "seeds" / doc).read_text(encoding="utf-8"))
         if isinstance(item, dict) and "quote" in item:
             assert _normalise(item["quote"]) in text, f"{name}: quote not in {doc}: {item['quote']}"
+
+
+def test_null_in_a_derived_rule_deletes_the_parents_parameter() -> None:
+    handshake = CATALOG.get("staffology").semantics["handshake"]
+    assert handshake["kind"] == "none"
+    assert "header" not in handshake  # resthooks' X-Hook-Secret, deleted by `header: null`

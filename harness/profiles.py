@@ -324,28 +324,26 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
     profile_file, openapi_file = raw.file(PROFILE_FILE), raw.file(OPENAPI_FILE)
     _, resolved, openapi_meta = _meta_validators()
     found = [
-        *(
-            Problem(p.file, p.path, p.message + after)
-            for p in _schema_problems(profile_file, resolved, profile)
-        ),
-        *(
-            Problem(p.file, p.path, p.message + after)
-            for p in _schema_problems(openapi_file, openapi_meta, openapi)
-        ),
+        Problem(p.file, p.path, p.message + after)
+        for p in _schema_problems(profile_file, resolved, profile)
     ]
-    if found:
-        problems.extend(found)
+    structure = [
+        Problem(p.file, p.path, p.message + after)
+        for p in _schema_problems(openapi_file, openapi_meta, openapi)
+    ]
+    if structure:  # the checks below need the document's structure
+        problems.extend([*found, *structure])
         return None
 
     uri = f"urn:hookconform:profile:{raw.name}"
     registry = registry_for({uri: openapi})
-    found.extend(_invalid_schemas(openapi_file, openapi))
+    schemas = _invalid_schemas(openapi_file, openapi)
     for parts, ref in iter_refs(openapi):
         reason = unresolvable(registry, uri, ref)
         if reason:
-            found.append(Problem(openapi_file, json_path([*parts, "$ref"]), reason))
-    if found:
-        problems.extend(found)
+            schemas.append(Problem(openapi_file, json_path([*parts, "$ref"]), reason))
+    if schemas:  # examples can only be checked against valid schemas
+        problems.extend([*found, *schemas])
         return None
 
     events = {}

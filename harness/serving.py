@@ -1,0 +1,82 @@
+"""Run a WSGI application on loopback in a background thread (werkzeug's threaded server).
+
+Used by the capture server, the mock provider, the reference receiver's tests and the pytest
+fixtures: `with BackgroundServer(app) as server: ... server.url ...`.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+LOOPBACK = "127.0.0.1"
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No access log on stderr, and a bound on how long a slow client may hold a connection."""
+
+    timeout = 10  # seconds a client may take to send a request (socketserver applies it)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        return
+
+
+class BackgroundServer:
+    """A threaded werkzeug server for `app`; port 0 picks a free port."""
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        handler: type[WSGIRequestHandler] = QuietHandler,
+    ) -> None:
+        self.app = app
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=handler
+        )
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return self._server.server_address[0]
+
+    @property
+    def port(self) -> int:
+        return self._server.server_port
+
+    @property
+    def url(self) -> str:
+        """The base URL, without a trailing slash."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> BackgroundServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the listening socket."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

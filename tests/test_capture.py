@@ -1,0 +1,115 @@
+"""The capture server over real loopback sockets (harness.capture)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+import urllib3
+
+from harness.capture import CaptureServer, Reply
+
+
+@pytest.fixture
+def capture() -> Iterator[CaptureServer]:
+    with CaptureServer(max_body=1024) as server:
+        yield server
+
+
+@pytest.fixture
+def http() -> Iterator[urllib3.PoolManager]:
+    pool = urllib3.PoolManager(retries=False, timeout=5)
+    yield pool
+    pool.clear()
+
+
+def test_records_requests_raw(capture: CaptureServer, http: urllib3.PoolManager) -> None:
+    response = http.request(
+        "POST",
+        capture.url_for("hooks/a") + "?x=1",
+        body=b'{"id": 1}',
+        headers={"Content-Type": "application/json", "X-Custom": "v"},
+    )
+    assert response.status == 200
+    [request] = capture.wait_for(1, timeout=2)
+    assert (request.method, request.path, request.query) == ("POST", "/hooks/a", "x=1")
+    assert request.header("x-custom") == "v"
+    assert request.body == b'{"id": 1}'
+    assert request.json() == {"id": 1}
+    assert request.status == 200
+
+
+def test_script_per_path_then_default(capture: CaptureServer, http: urllib3.PoolManager) -> None:
+    capture.script("a", [500, Reply(201, headers={"X-Seen": "yes"})])
+    capture.respond_with(204, path="a")
+    statuses = [http.request("POST", capture.url_for("a")).status for _ in range(4)]
+    assert statuses == [500, 201, 204, 204]
+    assert http.request("POST", capture.url_for("b")).status == 200  # other paths unaffected
+    assert [r.status for r in capture.requests_for("a")] == [500, 201, 204, 204]
+
+
+def test_echoes_a_handshake_header_only_when_told(
+    capture: CaptureServer, http: urllib3.PoolManager
+) -> None:
+    capture.script("echo", [Reply(200, echo=("X-Hook-Secret",))])
+    echoed = http.request("POST", capture.url_for("echo"), headers={"X-Hook-Secret": "s"})
+    silent = http.request("POST", capture.url_for("echo"), headers={"X-Hook-Secret": "s"})
+    assert echoed.headers.get("X-Hook-Secret") == "s"
+    assert "X-Hook-Secret" not in silent.headers
+
+
+def test_delay_makes_the_answer_late(capture: CaptureServer, http: urllib3.PoolManager) -> None:
+    capture.respond_with(200, delay=0.3)
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        http.request("POST", capture.url, timeout=0.1)
+    started = time.monotonic()
+    assert http.request("POST", capture.url).status == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_wait_for_says_how_many_arrived(capture: CaptureServer, http: urllib3.PoolManager) -> None:
+    http.request("POST", capture.url_for("a"))
+    with pytest.raises(TimeoutError, match=r"1 of 2 requests to /a arrived within 0\.1 s"):
+        capture.wait_for(2, timeout=0.1, path="a")
+
+
+def test_quiet_for(capture: CaptureServer, http: urllib3.PoolManager) -> None:
+    assert capture.quiet_for(0.05)
+    http.request("POST", capture.url_for("a"))
+    assert capture.quiet_for(0.05, path="a")
+
+
+def test_huge_body_is_refused_and_recorded_truncated(
+    capture: CaptureServer, http: urllib3.PoolManager
+) -> None:
+    response = http.request("POST", capture.url, body=b"x" * 100_000)
+    assert response.status == 413
+    [request] = capture.requests
+    assert request.truncated
+    assert len(request.body) == 1024
+
+
+def test_survives_garbage_and_slow_clients(
+    capture: CaptureServer, http: urllib3.PoolManager
+) -> None:
+    host, port = "127.0.0.1", int(capture.url.rsplit(":", 1)[1])
+    with socket.create_connection((host, port), timeout=2) as garbage:
+        garbage.sendall(b"\x00\xff not http at all\r\n\r\n")
+        assert b"Error response" in garbage.recv(200)  # an error answer, not a crash
+    with socket.create_connection((host, port), timeout=2) as slow:
+        slow.sendall(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        # the slow client holds its thread; others are still served
+        assert http.request("POST", capture.url_for("fast")).status == 200
+    assert [r.path for r in capture.requests] == ["/fast"]
+
+
+def test_clear_forgets_requests_and_scripts(
+    capture: CaptureServer, http: urllib3.PoolManager
+) -> None:
+    capture.respond_with(500)
+    http.request("POST", capture.url)
+    capture.clear()
+    assert capture.requests == []
+    assert http.request("POST", capture.url).status == 200

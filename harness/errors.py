@@ -7,8 +7,9 @@ test: they are `AssertionError`s so that pytest reports them as test failures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class HarnessError(Exception):
@@ -23,6 +24,12 @@ class UnknownProfileError(HarnessError):
 
 class UnknownEventError(HarnessError):
     """An event type that the profile does not define."""
+
+
+class TargetUnreachable(HarnessError):
+    """The system under test cannot be reached at all (connection refused, no such host)."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -65,3 +72,72 @@ class SchemaViolation(ConformanceFailure):
         self.errors = list(errors)
         lines = "\n".join(f"  - {error}" for error in self.errors)
         super().__init__(f"{self.title} ({profile}, {event}):\n{lines}")
+
+
+class ExchangeFailure(ConformanceFailure):
+    """A failure seen in one HTTP exchange: the request sent, the response seen (None when
+    there was none), what was expected and the source sentence of the rule.
+
+    `request` and `response` are plain mappings (method, url, headers, body excerpt; status,
+    headers, body excerpt, error, elapsed) so that reports can print and serialize them.
+    """
+
+    title = "Unexpected answer"
+
+    def __init__(
+        self,
+        *,
+        request: Mapping[str, Any],
+        response: Mapping[str, Any] | None,
+        expected: str,
+        source: str = "",
+    ) -> None:
+        self.request = dict(request)
+        self.response = dict(response) if response is not None else None
+        self.expected = expected
+        self.source = source
+        super().__init__(f"{self.title}: expected {expected}; got {self.seen()}")
+
+    def seen(self) -> str:
+        """The response in a few words: its status, or why there was none."""
+        if self.response is None:
+            return "nothing"
+        if self.response.get("error"):
+            return str(self.response["error"])
+        return f"HTTP {self.response.get('status')}"
+
+
+class DeliveryNotAccepted(ExchangeFailure):
+    """A delivery the provider really sends was not answered with a 2xx."""
+
+    title = "Delivery not accepted"
+
+
+class ServerErrorOnBadInput(ExchangeFailure):
+    """Bad input caused a 5xx or a dropped connection, which a provider retries."""
+
+    title = "Server error or dropped connection on bad input"
+
+
+class BadInputNotRejected(ExchangeFailure):
+    """Bad input was not answered with a 4xx."""
+
+    title = "Bad input not rejected with a 4xx"
+
+
+class ForgeryAccepted(ExchangeFailure):
+    """A delivery with a wrong or missing authenticity proof was answered with a 2xx."""
+
+    title = "Forged delivery accepted"
+
+
+class AnswerTooSlow(ExchangeFailure):
+    """An answer came after the provider's timeout, or not at all."""
+
+    title = "Answer slower than the provider's timeout"
+
+
+class HandshakeFailed(ExchangeFailure):
+    """A handshake request was not answered the way the profile requires."""
+
+    title = "Handshake not completed"

@@ -161,6 +161,19 @@ class Profile:
         """One semantic rule, e.g. `profile.semantic("retry")["schedule"]`."""
         return self.semantics[kind]
 
+    def resolve(self, node: Any) -> Any:
+        """`node` with its `$ref` chain followed (references inside this document only)."""
+        seen = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if not ref.startswith("#/") or ref in seen:
+                break
+            seen.add(ref)
+            node = self.openapi
+            for raw in ref[2:].split("/"):
+                node = node[raw.replace("~1", "/").replace("~0", "~")]
+        return node
+
     @functools.cached_property
     def operations(self) -> dict[str, Operation]:
         """The subscription API's operations by operationId."""

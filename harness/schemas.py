@@ -76,3 +76,8 @@ def schema_problems(schema: Any) -> list[ValidationError]:
     """Why `schema` is not a valid JSON Schema 2020-12 (the metaschema's complaints)."""
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
     return list(meta.iter_errors(schema))
+
+
+def validator_for_schema(schema: Any) -> Draft202012Validator:
+    """A validator for a self-contained schema (no references), formats asserted."""
+    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)

@@ -1,0 +1,242 @@
+"""A client of a provider's subscription API, driven by the profile rather than by code.
+
+The profile says which operation plays which role (`semantics.subscription.operations`),
+which field holds the event, the target URL, the active flag and the secret (`fields`, and
+`request_fields` where a request body names one differently), and example values for path
+parameters such as an API version (`path_parameters`). Request bodies start from the
+operation's first example in openapi.yaml and take only fields its schema declares, so a
+required extra such as Factorial's `company_id` comes from the profile, not from code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+
+from harness.errors import HarnessError, TargetUnreachable
+from harness.profiles import Operation, Profile
+
+_PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """What the subscription API answered."""
+
+    method: str
+    url: str
+    request_body: Any
+    status: int
+    headers: dict[str, str]
+    body: Any  # parsed JSON, or the text when it is not JSON
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def summary(self) -> str:
+        text = self.body if isinstance(self.body, str) else json.dumps(self.body)
+        return f"{self.method} {self.url} -> {self.status} {text[:300]}"
+
+
+@dataclass
+class Subscription:
+    """A subscription as the API described it."""
+
+    id: Any
+    event: str
+    target_url: str
+    active: bool | None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class SubscriptionClient:
+    """Create, list, get, update and delete subscriptions through a profile's API."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        timeout: float = 10.0,
+        http: urllib3.PoolManager | None = None,
+    ) -> None:
+        if profile.semantics["subscription"]["management"] != "api":
+            raise HarnessError(
+                f"profile {profile.name!r} has no subscription API: its subscriptions are "
+                "made in the provider's settings screen"
+            )
+        self.profile = profile
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"Accept": "application/json", **(headers or {})}
+        if basic_auth:
+            self.headers.update(urllib3.make_headers(basic_auth=":".join(basic_auth)))
+        self.timeout = timeout
+        self.http = http or urllib3.PoolManager(retries=False)
+        rule = profile.semantics["subscription"]
+        self.fields: dict[str, str] = rule["fields"]
+        self.request_fields: dict[str, str] = {**self.fields, **rule.get("request_fields", {})}
+        self.path_values: dict[str, Any] = dict(rule.get("path_parameters", {}))
+
+    # The roles.
+
+    def can(self, role: str) -> bool:
+        return self.profile.subscription_operation(role) is not None
+
+    def create(
+        self, event: str, target_url: str, *, secret: str | None = None
+    ) -> tuple[ApiResponse, Subscription | None]:
+        """Subscribe `target_url` to `event`; the answer and, when it is 2xx, the subscription."""
+        values = {"event": event, "target_url": target_url, "secret": secret, "active": True}
+        response = self._call("create", body=self._body("create", values))
+        made = self.parse(response.body) if response.ok else None
+        if made is not None and made.id is None:
+            made.id = _id_from_location(response.headers.get("location"))
+        return response, made
+
+    def list(self) -> tuple[ApiResponse, list[Subscription]]:
+        """Every subscription the API lists."""
+        response = self._call("list")
+        items = response.body.get("data", []) if isinstance(response.body, dict) else response.body
+        found = [self.parse(item) for item in items or [] if isinstance(item, dict)]
+        return response, [s for s in found if s is not None]
+
+    def get(self, subscription: Subscription) -> tuple[ApiResponse, Subscription | None]:
+        """One subscription by id; None when the API no longer knows it."""
+        response = self._call("get", subscription=subscription)
+        return response, self.parse(response.body) if response.ok else None
+
+    def update(self, subscription: Subscription, **changes: Any) -> ApiResponse:
+        """Change `active`, `target_url` or `event` of a subscription."""
+        values = {
+            "id": subscription.id,
+            "event": subscription.event,
+            "target_url": subscription.target_url,
+            "active": subscription.active,
+            **changes,
+        }
+        return self._call("update", subscription=subscription, body=self._body("update", values))
+
+    def delete(self, subscription: Subscription) -> ApiResponse:
+        values = {"id": subscription.id, "event": subscription.event}
+        return self._call("delete", subscription=subscription, body=self._body("delete", values))
+
+    def find(self, subscription: Subscription) -> Subscription | None:
+        """The subscription as the API shows it now (get where it can, the list otherwise)."""
+        if self.can("get"):
+            return self.get(subscription)[1]
+        _, listed = self.list()
+        return next((s for s in listed if _same(s, subscription, self.fields)), None)
+
+    def parse(self, item: Any) -> Subscription | None:
+        """A subscription from an API object, by the profile's field names."""
+        if isinstance(item, list) and len(item) == 1:
+            item = item[0]
+        if not isinstance(item, dict):
+            return None
+        active_field = self.fields.get("active")
+        return Subscription(
+            id=item.get(self.fields.get("id", "id")),
+            event=item.get(self.fields["event"], ""),
+            target_url=item.get(self.fields["target_url"], ""),
+            active=item.get(active_field) if active_field else None,
+            raw=item,
+        )
+
+    # Requests.
+
+    def _operation(self, role: str) -> Operation:
+        operation = self.profile.subscription_operation(role)
+        if operation is None:
+            raise HarnessError(f"profile {self.profile.name!r} has no {role} operation")
+        return operation
+
+    def _body(self, role: str, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The request body: the operation's example, the given values by field name, and only
+        fields its schema declares."""
+        spec = self._operation(role).spec.get("requestBody")
+        if not spec:
+            return None
+        media = spec.get("content", {}).get("application/json", {})
+        schema = self.profile.resolve(media.get("schema", {}))
+        declared = _declared(self.profile, schema)
+        examples = list(media.get("examples", {}).values())
+        body = dict(examples[0]["value"]) if examples and role == "create" else {}
+        for part, value in values.items():
+            name = self.request_fields.get(part, self.fields.get(part))
+            if not name or (declared and name not in declared):
+                continue
+            if value is None:
+                body.pop(name, None)
+            else:
+                body[name] = value
+        return body
+
+    def _url(self, operation: Operation, subscription: Subscription | None) -> str:
+        values = dict(self.path_values)
+        if subscription is not None:
+            values.setdefault("id", subscription.id)
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                raise HarnessError(
+                    f"no value for path parameter {{{name}}} of {operation.path}: add it to "
+                    f"semantics.subscription.path_parameters of {self.profile.name!r}"
+                )
+            return str(values[name])
+
+        return self.base_url + _PATH_PARAMETER.sub(fill, operation.path)
+
+    def _call(
+        self, role: str, *, subscription: Subscription | None = None, body: Any = None
+    ) -> ApiResponse:
+        operation = self._operation(role)
+        url = self._url(operation, subscription)
+        headers = dict(self.headers)
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            answer = self.http.request(
+                operation.method, url, body=payload, headers=headers, timeout=self.timeout
+            )
+        except urllib3.exceptions.NewConnectionError as exc:
+            raise TargetUnreachable(f"cannot reach the subscription API at {url}: {exc}") from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise HarnessError(f"{operation.method} {url} failed: {exc}") from None
+        text = answer.data.decode("utf-8", "replace")
+        try:
+            parsed: Any = json.loads(text) if text else None
+        except ValueError:
+            parsed = text
+        return ApiResponse(operation.method, url, body, answer.status, dict(answer.headers), parsed)
+
+
+def _declared(profile: Profile, schema: Any) -> set[str]:
+    """The property names a request schema declares (through allOf too)."""
+    schema = profile.resolve(schema)
+    if not isinstance(schema, dict):
+        return set()
+    names = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        names |= _declared(profile, part)
+    return names
+
+
+def _same(a: Subscription, b: Subscription, fields: Mapping[str, str]) -> bool:
+    if "id" in fields and a.id is not None and b.id is not None:
+        return str(a.id) == str(b.id)
+    return a.event == b.event
+
+
+def _id_from_location(location: str | None) -> str | None:
+    return location.rstrip("/").rsplit("/", 1)[-1] if location else None

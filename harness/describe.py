@@ -174,7 +174,8 @@ DESCRIBERS: dict[str, Callable[[Rule], str]] = {
 def _sources(rule: Rule) -> str:
     source = rule["source"]
     items = source if isinstance(source, list) else [source]
-    return ", ".join(item if isinstance(item, str) else item["doc"] for item in items)
+    docs = (item if isinstance(item, str) else item["doc"] for item in items)
+    return ", ".join(dict.fromkeys(docs))
 
 
 def describe_semantics(profile: Profile) -> Iterator[tuple[str, str, str]]:

@@ -6,6 +6,7 @@ fixtures: `with BackgroundServer(app) as server: ... server.url ...`.
 
 from __future__ import annotations
 
+import errno
 import threading
 from types import TracebackType
 from typing import Any
@@ -36,9 +37,13 @@ class BackgroundServer:
         handler: type[WSGIRequestHandler] = QuietHandler,
     ) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=handler
-        )
+        try:
+            self._server: BaseWSGIServer = make_server(
+                host, port, app, threaded=True, request_handler=handler
+            )
+        except SystemExit:
+            # werkzeug prints a hint and exits when the address is taken; callers get an OSError.
+            raise OSError(errno.EADDRINUSE, f"address already in use: {host}:{port}") from None
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -53,7 +58,8 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         """The base URL, without a trailing slash."""
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> BackgroundServer:
         self._thread = threading.Thread(

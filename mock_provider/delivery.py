@@ -1,0 +1,515 @@
+"""The delivery engine: worker threads sending the outbox over one pooled HTTP client.
+
+Every decision is keyed by the profile's semantic kinds: `retry` (enabled, max_attempts,
+window_seconds, schedule, retry_on, on_exhaustion, notify_at_retries), `gone` (statuses,
+action), `fire_and_forget`, `authenticity` (through harness.wire). Every schedule and window
+is multiplied by `time_scale`, so a test with 0.001 sees "retry after 5 min" after 0.3 s.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import urllib3
+from jsonschema import Draft202012Validator
+
+from harness.profiles import Profile
+from harness.wire import WireRequest, delivery_request, encode, get_pointer
+from mock_provider.faults import Faults
+from mock_provider.store import Attempt, Delivery, Record, Store, Subscription
+
+log = logging.getLogger(__name__)
+
+EXCERPT_BYTES = 2048
+DEFAULT_TIMEOUT = 10.0
+# How long the out-of-order fault holds a delivery waiting for a newer one to overtake it. Not
+# scaled: it must stay well past the sender suite's latency slack (1.5 s) at any time scale.
+OUT_OF_ORDER_HOLD = 3.0
+OUT_OF_ORDER_GAP = 0.05
+
+
+def authenticity_secret(profile: Profile, subscription: Subscription, store: Store) -> str | None:
+    """The value the authenticity kind sends: from the subscription or an account setting."""
+    source = profile.semantics["authenticity"].get("value_from") or {}
+    if "account_setting" in source:
+        return store.setting(profile.name, source["account_setting"])
+    return subscription.secret
+
+
+def _drop_pointer(document: Any, pointer: str) -> None:
+    parent, _, last = pointer.rpartition("/")
+    try:
+        container = get_pointer(document, parent) if parent else document
+    except (KeyError, IndexError, TypeError, ValueError):
+        return
+    if isinstance(container, dict):
+        container.pop(last.replace("~1", "/").replace("~0", "~"), None)
+
+
+def _drift_candidates(payload: Any) -> list[Any]:
+    """Bodies close to `payload` that likely break its schema, mildest first."""
+    candidates: list[Any] = []
+    item = payload[0] if isinstance(payload, list) and payload else payload
+    if isinstance(item, dict):
+        for key in item:
+            broken = copy.deepcopy(item)
+            broken[key] = {"schema-drift": [key]}
+            candidates.append([broken] if item is not payload else broken)
+            changed = copy.deepcopy(item)
+            del changed[key]
+            candidates.append([changed] if item is not payload else changed)
+    if isinstance(payload, list):
+        candidates.append([])
+    candidates.append("schema-drift")
+    return candidates
+
+
+HEADER_CANDIDATES = ("1", "example", "true")
+
+
+def event_headers(profile: Profile, event: str) -> dict[str, str]:
+    """Values for the headers the event declares (besides the authenticity header).
+
+    Each comes from its schema (default, const, examples, enum) or is the first of a few
+    plain candidates that the schema accepts; a header nothing fits is left out.
+    """
+    own = profile.semantics["authenticity"].get("header") or ""
+    values = {}
+    for header in profile.event(event).headers:
+        if header.name.lower() == own.lower():
+            continue
+        schema = header.schema
+        found = [schema[k] for k in ("default", "const") if k in schema]
+        found += list(schema.get("examples", [])) + list(schema.get("enum", []))
+        validator = Draft202012Validator(schema)
+        found += [c for c in HEADER_CANDIDATES if validator.is_valid(c)]
+        if found:
+            values[header.name] = str(found[0])
+    return values
+
+
+def build_request(
+    profile: Profile,
+    event: str,
+    payload: Any,
+    secret: str | None,
+    faults: Faults,
+    headers: dict[str, str] | None = None,
+) -> WireRequest:
+    """The request for one attempt, with the event's headers and the active faults applied."""
+    rule = profile.semantics["authenticity"]
+    if "wrong-challenge" in faults and rule["kind"] != "none":
+        secret = f"wrong-{secret or 'challenge'}"
+    request = delivery_request(profile, payload, secret=secret, extra_headers=headers)
+    if "schema-drift" in faults:
+        checked = profile.event(event)
+        for candidate in _drift_candidates(payload):
+            drifted = delivery_request(profile, candidate, secret=secret, extra_headers=headers)
+            if checked.errors(drifted.json()):
+                request = drifted
+                break
+    if "missing-challenge" in faults and rule.get("header"):
+        headers = {k: v for k, v in request.headers.items() if k != rule["header"]}
+        request = WireRequest(request.method, headers, request.body, request.query)
+    if "drop-token" in faults and rule["kind"] == "body-token":
+        body = request.json()
+        _drop_pointer(body, rule["pointer"])
+        request = WireRequest(request.method, request.headers, encode(body), request.query)
+    return request
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A worker is through with a delivery: once logged, it may be claimed again."""
+
+    delivery_id: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one HTTP attempt came to."""
+
+    status_code: int | None
+    error: str | None
+    category: str  # 2xx, 3xx, 4xx, 5xx, timeout, connection-error
+    duration_ms: float
+    excerpt: str
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-cased names
+
+
+class Sender:
+    """One pooled urllib3 client for every attempt and handshake."""
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, connections: int = 8) -> None:
+        self.timeout = timeout
+        self.http = urllib3.PoolManager(num_pools=64, maxsize=connections, block=False)
+
+    def send(self, url: str, request: WireRequest, *, timeout: float | None = None) -> Outcome:
+        if request.query:
+            url += ("&" if "?" in url else "?") + urlencode(request.query)
+        started = time.perf_counter()
+        try:
+            response = self.http.request(
+                request.method,
+                url,
+                body=request.body or None,
+                headers=request.headers,
+                timeout=urllib3.Timeout(total=timeout or self.timeout),
+                retries=False,
+                redirect=False,
+                preload_content=False,
+            )
+            try:
+                excerpt = response.read(EXCERPT_BYTES).decode("utf-8", "replace")
+                response.drain_conn()
+            finally:
+                response.release_conn()
+        except urllib3.exceptions.TimeoutError as exc:
+            return Outcome(None, f"timeout: {exc}", "timeout", _ms(started), "")
+        except urllib3.exceptions.HTTPError as exc:
+            return Outcome(None, f"connection error: {exc}", "connection-error", _ms(started), "")
+        status = response.status
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return Outcome(status, None, f"{status // 100}xx", _ms(started), excerpt, headers)
+
+    def close(self) -> None:
+        self.http.clear()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+class Engine:
+    """Turns events into deliveries and works the outbox with worker threads."""
+
+    def __init__(
+        self,
+        store: Store,
+        profiles: Mapping[str, Profile],
+        faults: Faults,
+        sender: Sender,
+        *,
+        time_scale: float = 1.0,
+        workers: int = 8,
+    ) -> None:
+        self.store = store
+        self.profiles = profiles
+        self.faults = faults
+        self.sender = sender
+        self.time_scale = time_scale
+        self.workers = workers
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        # Attempts are logged by one writer thread, many per transaction (group commit); a
+        # delivery stays "in flight" until its log is committed.
+        self._log: queue.Queue[Record | _Done | None] = queue.Queue()
+        self._batching = False
+        self._inflight: set[int] = set()
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+
+    # life cycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stopping = False
+        self._batching = True
+        self._writer = threading.Thread(target=self._write, name="mock-writer", daemon=True)
+        self._threads = [threading.Thread(target=self._dispatch, name="mock-dispatch", daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._work, name=f"mock-worker-{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for thread in [self._writer, *self._threads]:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop after the attempts under way; everything they did is logged first."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        for _ in range(self.workers):
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        if self._batching:
+            self._log.put(None)
+            self._writer.join()
+        self._batching = False
+        self._threads = []
+
+    def _record(self, delivery_id: int, attempt: Attempt | None, **outcome: Any) -> None:
+        record = Record(delivery_id, attempt, **outcome)
+        if self._batching:
+            self._log.put(record)
+        else:
+            self.store.record_attempts([record])
+
+    def _write(self) -> None:
+        while True:
+            batch = [self._log.get()]
+            while len(batch) < 512:
+                try:
+                    batch.append(self._log.get_nowait())
+                except queue.Empty:
+                    break
+            records = [item for item in batch if isinstance(item, Record)]
+            try:
+                if records:
+                    self.store.record_attempts(records)
+            except Exception:  # the rows stay owed and are tried again
+                log.exception("could not log %d attempts", len(records))
+            done = {item.delivery_id for item in batch if isinstance(item, _Done)}
+            with self._wake:
+                self._inflight.difference_update(done)
+                self._wake.notify_all()
+            if None in batch:
+                return
+
+    def wake(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def is_processing(self, delivery_id: int) -> bool:
+        return delivery_id in self._inflight
+
+    # events -----------------------------------------------------------------------------
+
+    def receives(self, subscription: Subscription) -> bool:
+        """Whether a subscription gets deliveries now."""
+        if subscription.active:
+            return True
+        return subscription.state == "pending" and "skip-validation" in self.faults
+
+    def trigger(
+        self,
+        profile: Profile,
+        event: str,
+        payload: Any,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, list[int]]:
+        """Record an event and a delivery for every subscription that receives it.
+
+        The event's declared headers get values from their schemas; `headers` overrides them.
+        """
+        now = time.time()
+        targets = [
+            s
+            for s in self.store.subscriptions(profile.name)
+            if event in s.events and self.receives(s)
+        ]
+        hold = "out-of-order" in self.faults
+        event_id, deliveries = self.store.add_event(
+            profile.name,
+            event,
+            payload,
+            [(s.id, s.target_url, now + OUT_OF_ORDER_HOLD if hold else now) for s in targets],
+            {**event_headers(profile, event), **(headers or {})},
+        )
+        if hold:
+            # A delivery waits; a newer one for the same subscription goes at once and the
+            # waiting ones follow it, newest first.
+            dues = {}
+            for subscription, delivery_id in zip(targets, deliveries, strict=True):
+                older = [d for d in self.store.held(subscription.id) if d != delivery_id]
+                if older:
+                    dues[delivery_id] = now
+                for rank, held in enumerate(reversed(older), start=1):
+                    dues[held] = now + rank * OUT_OF_ORDER_GAP
+            self.store.reschedule(dues)
+        self.wake()
+        return event_id, deliveries
+
+    def redeliver(self, delivery: Delivery, subscription: Subscription) -> int:
+        delivery_id = self.store.redeliver(delivery.id, subscription.target_url)
+        self.wake()
+        return delivery_id
+
+    # the outbox -------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        # Claim due deliveries in batches; refill once the workers are down to one each.
+        capacity, low = self.workers * 4, self.workers
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+                if len(self._inflight) > low:
+                    self._wake.wait(0.2)
+                    continue
+                now = time.time()
+                due = self.store.due(now, capacity - len(self._inflight), self._inflight)
+                if not due:
+                    next_due = self.store.next_due(self._inflight)
+                    wait = 0.2 if next_due is None else min(max(next_due - now, 0.001), 0.2)
+                    self._wake.wait(wait)
+                    continue
+                self._inflight.update(due)
+            for delivery_id in due:
+                self._queue.put(delivery_id)
+
+    def _work(self) -> None:
+        while True:
+            delivery_id = self._queue.get()
+            if delivery_id is None:
+                return
+            try:
+                if not self._stopping:
+                    self.attempt(delivery_id)
+            except Exception as exc:  # a bug must neither kill the worker nor loop forever
+                log.error("delivery %s failed unexpectedly: %r", delivery_id, exc)
+                self._record(delivery_id, None, status="failed")
+            finally:
+                self._log.put(_Done(delivery_id))
+
+    def attempt(self, delivery_id: int) -> None:
+        """Make the next attempt of a delivery and record it with its consequences."""
+        work = self.store.work(delivery_id)
+        if work is None:
+            return
+        delivery, subscription = work
+        profile = self.profiles.get(delivery.profile)
+        if subscription is None or profile is None or not self.receives(subscription):
+            self._record(delivery_id, None, status="abandoned")
+            return
+        secret = authenticity_secret(profile, subscription, self.store)
+        request = build_request(
+            profile, delivery.event_type, delivery.payload, secret, self.faults, delivery.headers
+        )
+        number = delivery.attempt_count + 1
+        outcome = self.sender.send(subscription.target_url, request)
+        attempt = _attempt_record(number, request, outcome)
+        semantics = profile.semantics
+        if semantics["fire_and_forget"]["enabled"]:
+            self._record(delivery_id, attempt, status="delivered")
+            return
+        gone = semantics["gone"]
+        if outcome.status_code in gone["statuses"] and "ignore-gone" not in self.faults:
+            self._gone(delivery_id, attempt, subscription, gone["action"], outcome)
+            return
+        retry = semantics["retry"]
+        accepted = outcome.category == "2xx" or (
+            retry["enabled"]
+            and outcome.status_code is not None
+            and outcome.category not in retry["retry_on"]
+        )
+        if accepted:
+            self._record(delivery_id, attempt, status="delivered")
+            if "duplicate-delivery" in self.faults:
+                again = self.sender.send(subscription.target_url, request)
+                self._record(
+                    delivery_id, _attempt_record(number + 1, request, again), status="delivered"
+                )
+            return
+        self._failed(delivery, attempt, subscription, retry)
+
+    def _gone(
+        self,
+        delivery_id: int,
+        attempt: Attempt,
+        subscription: Subscription,
+        action: str,
+        outcome: Outcome,
+    ) -> None:
+        reason = f"gone: the endpoint answered {outcome.status_code}"
+        if action == "delete":
+            self._record(delivery_id, attempt, status="failed", delete_subscription=subscription.id)
+        elif action == "deactivate":
+            self._record(
+                delivery_id,
+                attempt,
+                status="failed",
+                subscription=(subscription.id, "inactive", reason),
+            )
+        else:
+            self._record(delivery_id, attempt, status="failed")
+
+    def _failed(
+        self,
+        delivery: Delivery,
+        attempt: Attempt,
+        subscription: Subscription,
+        retry: dict[str, Any],
+    ) -> None:
+        number = attempt.number
+        notifications = []
+        if number - 1 in (retry.get("notify_at_retries") or []):
+            notifications.append(
+                (
+                    subscription.id,
+                    "retry-failed",
+                    f"retry {number - 1} of delivery {delivery.id} to {subscription.target_url}"
+                    f" failed: {_describe(attempt)}",
+                )
+            )
+        if not retry["enabled"] or "no-retry" in self.faults:
+            self._record(delivery.id, attempt, status="failed", notifications=notifications)
+            return
+        schedule = retry["schedule"]
+        delay = schedule[min(number - 1, len(schedule) - 1)]
+        next_due = time.time() + delay * self.time_scale
+        max_attempts = retry.get("max_attempts")
+        window = retry.get("window_seconds")
+        # The window is measured on the schedule's own clock (the next attempt's offset from
+        # the event), so the time the attempts themselves take does not shorten it.
+        offset = sum(schedule[min(i, len(schedule) - 1)] for i in range(number))
+        exhausted = (max_attempts is not None and number >= max_attempts) or (
+            window is not None and offset > window
+        )
+        if not exhausted:
+            self._record(
+                delivery.id,
+                attempt,
+                status="pending",
+                next_due=next_due,
+                notifications=notifications,
+            )
+            return
+        change = None
+        message = f"delivery {delivery.id} abandoned after {number} attempts"
+        if retry["on_exhaustion"] == "deactivate":
+            change = (subscription.id, "inactive", f"retries exhausted after {number} attempts")
+            message += "; the subscription is deactivated"
+        notifications.append((subscription.id, "exhausted", message))
+        self._record(
+            delivery.id, attempt, status="failed", subscription=change, notifications=notifications
+        )
+
+
+def _attempt_record(number: int, request: WireRequest, outcome: Outcome) -> Attempt:
+    return Attempt(
+        number=number,
+        at=time.time(),
+        status_code=outcome.status_code,
+        duration_ms=outcome.duration_ms,
+        error=outcome.error,
+        request={
+            "method": request.method,
+            "headers": request.headers,
+            "query": request.query,
+            "body": request.body.decode("utf-8", "replace"),
+        },
+        response_excerpt=outcome.excerpt,
+    )
+
+
+def _describe(attempt: Attempt) -> str:
+    return attempt.error or f"HTTP {attempt.status_code}"
+
+
+def body_of(attempt: Attempt) -> Any:
+    """The JSON body an attempt sent (its text when it is not JSON)."""
+    text = attempt.request.get("body", "")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,118 @@
+"""JSON over HTTP for the mock's APIs: bounded request bodies and `{"error", "detail"}` answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+DEFAULT_BODY_LIMIT = 1024 * 1024
+# Deeper documents are refused: they would only exhaust the recursion of encoders later.
+MAX_DEPTH = 64
+
+
+class ApiError(Exception):
+    """A refused request: answered with `status` and `{"error": error, "detail": detail}`."""
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        detail: str = "",
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {error}: {detail}")
+        self.status = status
+        self.error = error
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        return json_response(
+            {"error": self.error, "detail": self.detail or self.error},
+            self.status,
+            headers=self.headers,
+        )
+
+
+def json_response(
+    document: Any, status: int = 200, *, headers: Mapping[str, str] | None = None
+) -> Response:
+    body = json.dumps(document, ensure_ascii=False, indent=None)
+    return Response(body, status=status, headers=headers, content_type="application/json")
+
+
+def empty_response(status: int) -> Response:
+    return Response(b"", status=status)
+
+
+def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 beyond `limit` bytes."""
+    length = request.content_length
+    if length is not None and length > limit:
+        raise ApiError(413, "body too large", f"the limit is {limit} bytes, got {length}")
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "body too large", f"the limit is {limit} bytes")
+    return data
+
+
+def read_json(request: Request, limit: int, *, required: bool = True) -> Any:
+    """The request's JSON document; 400 when it is not JSON (None when absent and optional)."""
+    data = read_body(request, limit)
+    if not data.strip():
+        if required:
+            raise ApiError(400, "missing body", "this call needs a JSON body")
+        return None
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "malformed JSON", str(exc)[:200]) from None
+    if _depth(document) > MAX_DEPTH:
+        raise ApiError(400, "too deeply nested", f"JSON nested deeper than {MAX_DEPTH} levels")
+    return document
+
+
+def _depth(document: Any) -> int:
+    """How deeply arrays and objects nest (without recursion)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                children = node.values() if isinstance(node, dict) else node
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read_object(request: Request, limit: int) -> dict[str, Any]:
+    """A JSON object body; 400 for anything else."""
+    document = read_json(request, limit)
+    if not isinstance(document, dict):
+        raise ApiError(400, "wrong type", "the body must be a JSON object")
+    return document
+
+
+def field(
+    document: Mapping[str, Any],
+    name: str,
+    kind: type | tuple[type, ...],
+    *,
+    required: bool = True,
+    default: Any = None,
+) -> Any:
+    """One field of a JSON object, type-checked; 400 with the field's name otherwise."""
+    if name not in document or document[name] is None:
+        if required:
+            raise ApiError(400, "missing field", f"{name!r} is required")
+        return default
+    value = document[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ApiError(400, "wrong type", f"{name!r} must be {names}, not {json.dumps(value)}")
+    return value

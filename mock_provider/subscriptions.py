@@ -1,0 +1,313 @@
+"""Subscriptions as the profile's semantics say: targets, overwrite, quotas and handshakes.
+
+Shared by the profile's own subscription API (`resources`) and the control API (settings
+screen profiles). Keyed by semantic kinds only:
+
+- `subscription.model` / `key` / `on_duplicate`: overwrite-per-type replaces the subscription
+  with the same key (or refuses with `duplicate_status`); many-per-event adds one each time.
+- `quotas.limits[plan]`: at most `max` subscriptions per account or per event type.
+- `handshake.kind`: `hook-secret-echo` sends the secret while the create call is open and
+  checks the echo; `secret-confirmation` leaves the subscription pending until a validation
+  request's secret is confirmed; `revalidate_on: [url]` makes a URL change pending again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.profiles import Profile
+from harness.wire import hook_secret_request, validation_request
+from mock_provider.delivery import Outcome, Sender
+from mock_provider.faults import Faults
+from mock_provider.jsonapi import ApiError
+from mock_provider.store import Store, Subscription
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_target(url: Any, allowed_hosts: Iterable[str] = ()) -> str:
+    """The target URL when the mock may deliver to it; 422 saying why otherwise."""
+    if not isinstance(url, str) or not url:
+        raise ApiError(422, "invalid URL", "the target URL must be a non-empty string")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 (raises ValueError for a malformed port)
+    except ValueError as exc:
+        raise ApiError(422, "invalid URL", f"{url!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ApiError(422, "invalid URL", f"{url!r} is not an absolute http(s) URL")
+    allowed = {h.lower() for h in allowed_hosts}
+    if not is_loopback(host) and host.lower() not in allowed:
+        raise ApiError(
+            422,
+            "target not allowed",
+            f"the mock delivers only to loopback hosts and to hosts named with --allow-target;"
+            f" {host!r} is neither",
+        )
+    return url
+
+
+class Subscriptions:
+    """Creates, changes, validates and removes subscriptions by the profile's semantics."""
+
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender,
+        faults: Faults,
+        *,
+        allowed_hosts: Iterable[str] = (),
+        plan: str | None = None,
+    ) -> None:
+        self.store = store
+        self.sender = sender
+        self.faults = faults
+        self.allowed_hosts = tuple(allowed_hosts)
+        self.plan = plan
+
+    # creation ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        profile: Profile,
+        *,
+        events: list[str],
+        target_url: Any,
+        secret: str | None = None,
+        scope: Mapping[str, Any] | None = None,
+        object: Mapping[str, Any] | None = None,
+        public_id: Any = None,
+        enabled: bool = True,
+    ) -> tuple[Subscription, bool]:
+        """A new subscription, or the one it overwrote; (subscription, created)."""
+        target_url = check_target(target_url, self.allowed_hosts)
+        self.check_events(profile, events)
+        semantics = profile.semantics["subscription"]
+        scope = dict(scope or {})
+        object = dict(object or {})
+        existing = None
+        if semantics["model"] == "overwrite-per-type" and "no-overwrite" not in self.faults:
+            key = self._key(profile, events, object, scope)
+            existing = next(
+                (
+                    s
+                    for s in self.store.subscriptions(profile.name)
+                    if self._key(profile, s.events, s.object, s.scope) == key
+                ),
+                None,
+            )
+            if existing is not None and semantics.get("on_duplicate") == "reject":
+                raise ApiError(
+                    semantics.get("duplicate_status", 422),
+                    "has already been taken",
+                    f"a subscription for {', '.join(events)} exists (id {existing.public_id})",
+                )
+        if existing is None:
+            self._check_quota(profile, events)
+        state, reason, secret, pending = self._handshake(profile, target_url, secret, enabled)
+        if existing is not None:
+            updated = self.store.update_subscription(
+                existing.id,
+                target_url=target_url,
+                state=state,
+                reason=reason,
+                secret=secret,
+                pending_secret=pending,
+                object={**existing.object, **object},
+            )
+            assert updated is not None
+            return updated, False
+        created = self.store.add_subscription(
+            profile=profile.name,
+            events=events,
+            target_url=target_url,
+            state=state,
+            reason=reason,
+            secret=secret,
+            pending_secret=pending,
+            scope=scope,
+            object=object,
+            public_id=public_id,
+        )
+        return created, True
+
+    def check_events(self, profile: Profile, events: list[str]) -> None:
+        if not events:
+            raise ApiError(422, "missing event", "name at least one event type")
+        unknown = [e for e in events if e not in profile.events]
+        if unknown:
+            raise ApiError(
+                422,
+                "unknown event type",
+                f"{', '.join(map(repr, unknown))} is not an event of profile {profile.name!r}",
+            )
+        if (
+            profile.semantics["subscription"]["events_per_subscription"] == "one"
+            and len(events) > 1
+        ):
+            raise ApiError(422, "one event only", "a subscription of this profile has one event")
+
+    def _key(
+        self,
+        profile: Profile,
+        events: list[str],
+        object: Mapping[str, Any],
+        scope: Mapping[str, Any],
+    ) -> tuple[str, ...]:
+        semantics = profile.semantics["subscription"]
+        event_field = semantics.get("fields", {}).get("event", "event")
+        names = semantics.get("key") or [event_field]
+        values = [
+            ",".join(sorted(events)) if name == event_field else str(object.get(name))
+            for name in names
+        ]
+        return (*values, *(str(scope[k]) for k in sorted(scope)))
+
+    def _check_quota(self, profile: Profile, events: list[str]) -> None:
+        quotas = profile.semantics["quotas"]
+        limits = quotas.get("limits") or {}
+        if not limits:
+            return
+        plan = self.plan or quotas.get("default_plan") or next(iter(limits))
+        if plan not in limits:
+            raise ApiError(403, "unknown plan", f"plan {plan!r} has no quota in {profile.name!r}")
+        limit = limits[plan]
+        existing = self.store.subscriptions(profile.name)
+        if limit["per"] == "event-type":
+            for event in events:
+                count = sum(1 for s in existing if event in s.events)
+                if count >= limit["max"]:
+                    raise ApiError(
+                        403,
+                        "quota exceeded",
+                        f"plan {plan!r} allows {limit['max']} webhooks per event type;"
+                        f" {event!r} has {count}",
+                    )
+        elif len(existing) >= limit["max"]:
+            raise ApiError(
+                403,
+                "quota exceeded",
+                f"plan {plan!r} allows {limit['max']} webhooks per account; there are"
+                f" {len(existing)}",
+            )
+
+    def _handshake(
+        self, profile: Profile, target_url: str, secret: str | None, enabled: bool
+    ) -> tuple[str, str, str | None, str | None]:
+        """(state, reason, secret, pending secret) of a subscription being created."""
+        rule = profile.semantics["handshake"]
+        if rule["kind"] == "secret-confirmation":
+            return "pending", "awaiting validation and confirmation", secret, None
+        if rule["kind"] == "hook-secret-echo" and "no-hook-secret" not in self.faults:
+            hook_secret = new_secret()
+            outcome = self.sender.send(target_url, hook_secret_request(profile, hook_secret))
+            secret = secret or hook_secret
+            echoed = outcome.headers.get(rule["header"].lower()) == hook_secret
+            if outcome.status_code in rule["accept_statuses"] and echoed:
+                pass
+            elif outcome.category == "2xx" and rule["without_echo"] == "inactive":
+                return "pending", f"the target did not echo {rule['header']}", secret, hook_secret
+            else:
+                got = outcome.error or f"HTTP {outcome.status_code}"
+                expected = " or ".join(str(s) for s in rule["accept_statuses"])
+                raise ApiError(
+                    422,
+                    "handshake failed",
+                    f"the target answered {got} to the {rule['header']} handshake;"
+                    f" it must answer {expected} echoing the header",
+                )
+        if not enabled:
+            return "inactive", "disabled", secret, None
+        return "active", "", secret, None
+
+    # changes ----------------------------------------------------------------------------
+
+    def update(
+        self,
+        profile: Profile,
+        subscription: Subscription,
+        *,
+        events: list[str] | None = None,
+        target_url: Any = None,
+        secret: str | None = None,
+        enabled: bool | None = None,
+        object: Mapping[str, Any] | None = None,
+    ) -> Subscription:
+        """Change a subscription; a URL change re-opens a handshake that says so."""
+        changes: dict[str, Any] = {}
+        state, reason = subscription.state, subscription.reason
+        if events is not None:
+            self.check_events(profile, events)
+            changes["events"] = events
+        if target_url is not None and target_url != subscription.target_url:
+            changes["target_url"] = check_target(target_url, self.allowed_hosts)
+            rule = profile.semantics["handshake"]
+            if rule["kind"] == "secret-confirmation" and "url" in rule["revalidate_on"]:
+                state, reason = "pending", "the URL changed: validate and confirm again"
+                changes["pending_secret"] = None
+        if enabled is True and state == "inactive":
+            state, reason = "active", ""
+        elif enabled is False and state != "inactive":
+            state, reason = "inactive", "disabled"
+        if secret is not None:
+            changes["secret"] = secret
+        if object:
+            changes["object"] = {**subscription.object, **object}
+        updated = self.store.update_subscription(
+            subscription.id, state=state, reason=reason, **changes
+        )
+        assert updated is not None
+        return updated
+
+    def delete(self, subscription: Subscription) -> None:
+        self.store.delete_subscription(subscription.id)
+
+    # handshakes after creation ----------------------------------------------------------
+
+    def validate(self, profile: Profile, subscription: Subscription) -> Outcome:
+        """Send the endpoint a fresh secret (secret-confirmation); what it answered."""
+        if profile.semantics["handshake"]["kind"] != "secret-confirmation":
+            raise ApiError(
+                409,
+                "no validation",
+                f"profile {profile.name!r} has no secret-confirmation handshake",
+            )
+        secret = new_secret()
+        self.store.update_subscription(subscription.id, pending_secret=secret)
+        return self.sender.send(subscription.target_url, validation_request(profile, secret))
+
+    def confirm(self, subscription: Subscription, secret: Any) -> Subscription:
+        """Activate a pending subscription when `secret` is the one its handshake sent."""
+        if subscription.pending_secret is None:
+            raise ApiError(
+                409,
+                "nothing to confirm",
+                "no secret was sent to this webhook's endpoint yet: validate it first",
+            )
+        if not isinstance(secret, str) or not secrets.compare_digest(
+            secret.encode(), subscription.pending_secret.encode()
+        ):
+            raise ApiError(422, "wrong secret", "the secret does not match the one sent")
+        updated = self.store.update_subscription(
+            subscription.id, state="active", reason="", pending_secret=None
+        )
+        assert updated is not None
+        return updated

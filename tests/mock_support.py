@@ -1,0 +1,196 @@
+"""Helpers for the mock provider's tests: a real receiving server and a small HTTP client."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from harness.profiles import load_profiles
+from mock_provider.app import MockConfig
+from mock_provider.server import MockServer
+
+SCALE = 0.001
+bundled = functools.cache(load_profiles)
+WAIT = 10.0
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that records every request.
+
+    `script` lists the statuses of the next answers (then `status`); "sleep" answers after
+    `sleep` seconds; `echo` echoes an X-Hook-Secret header.
+    """
+
+    status: int = 200
+    script: list[Any] = field(default_factory=list)
+    echo: str | None = "X-Hook-Secret"
+    sleep: float = 0.5
+    requests: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        received = Received(
+            request.method,
+            request.path,
+            dict(request.args),
+            dict(request.headers),
+            request.get_data(),
+            time.time(),
+        )
+        with self._lock:
+            answer = self.script.pop(0) if self.script else self.status
+            self.requests.append(received)
+            self._lock.notify_all()
+        if answer == "sleep":
+            time.sleep(self.sleep)
+            answer = 200
+        headers = {}
+        if self.echo and self.echo in request.headers:
+            headers[self.echo] = request.headers[self.echo]
+        return Response("ok", status=answer, headers=headers)(environ, start_response)
+
+    def wait_for(self, count: int, timeout: float = WAIT) -> list[Received]:
+        """The first `count` requests, waiting for them; AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self.requests) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"expected {count} requests, got {len(self.requests)}"
+                self._lock.wait(left)
+            return list(self.requests[:count])
+
+    def deliveries(self) -> list[Received]:
+        """The requests that were deliveries (not handshakes nor validations)."""
+        return [
+            r
+            for r in self.requests
+            if r.body and "X-Hook-Secret" not in r.headers and "secret" not in r.query
+        ]
+
+
+@contextmanager
+def receiver(**options: Any) -> Iterator[Receiver]:
+    endpoint = Receiver(**options)
+    server = make_server("127.0.0.1", 0, endpoint, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    endpoint.url = f"http://127.0.0.1:{server.server_port}/hook"
+    try:
+        yield endpoint
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Client:
+    """JSON calls to a running mock."""
+
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
+        self.base = base
+        self.headers = headers or {}
+        self.http = urllib3.PoolManager(retries=False, timeout=10)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        document: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Answer:
+        sent = {**self.headers, **(headers or {})}
+        body = raw
+        if document is not None:
+            body = json.dumps(document).encode()
+            sent.setdefault("Content-Type", "application/json")
+        response = self.http.request(method, self.base + path, body=body, headers=sent)
+        text = response.data
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = text.decode()
+        return Answer(response.status, dict(response.headers), parsed)
+
+    def ok(self, method: str, path: str, document: Any = None, **kw: Any) -> Any:
+        answer = self.call(method, path, document, **kw)
+        assert answer.status < 300, (answer.status, answer.body)
+        return answer.body
+
+    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        query = "&".join(f"{k}={v}" for k, v in filters.items())
+        return self.ok("GET", f"/_mock/deliveries?{query}")["deliveries"]
+
+    def settle(self, timeout: float = WAIT, **filters: Any) -> list[dict[str, Any]]:
+        """The deliveries once none is pending."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.deliveries(**filters)
+            if all(d["status"] != "pending" for d in found):
+                return found
+            assert time.monotonic() < deadline, f"deliveries still pending: {found}"
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self.http.clear()
+
+
+def basic(user_password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(user_password.encode()).decode()}
+
+
+@contextmanager
+def running(*profiles: str, **options: Any) -> Iterator[tuple[MockServer, Client]]:
+    """A mock on a free port with a small time scale, and a client for it."""
+    options.setdefault("time_scale", SCALE)
+    options.setdefault("timeout", 2.0)
+    catalog = None if options.get("specs") else bundled()
+    with ExitStack() as stack:
+        server = stack.enter_context(
+            MockServer(MockConfig(list(profiles), **options), catalog=catalog)
+        )
+        client = Client(server.url)
+        stack.callback(client.close)
+        yield server, client

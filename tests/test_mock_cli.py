@@ -1,0 +1,100 @@
+"""`hookconform mock` and `hookconform trigger` on the command line."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mock_support import receiver, running
+
+from harness.cli import cli
+from mock_provider.faults import FAULTS
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_mock_help_lists_every_fault_with_one_line() -> None:
+    code, output = invoke("mock", "--help")
+    assert code == 0
+    for name, line in FAULTS.items():
+        assert any(row.split() == [name, *line.split()] for row in output.splitlines()), name
+    for option in ("--profile", "--db", "--time-scale", "--allow-target", "--plan", "--basic-auth"):
+        assert option in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--profile", "nope"], "unknown profile 'nope'"),
+        (["--profile", "clockodo", "--plan", "gold"], "unknown plan 'gold'"),
+        (["--profile", "clockodo", "--fault", "teleport"], "teleport"),
+        (["--profile", "clockodo", "--basic-auth", "nocolon"], "USER:PASSWORD"),
+        (["--profile", "clockodo", "--time-scale", "0"], "time-scale"),
+    ],
+)
+def test_mock_refuses_bad_options_with_one_line(args: list[str], message: str) -> None:
+    code, output = invoke("mock", *args)
+    assert code == 2
+    assert message in output
+    assert "Traceback" not in output
+
+
+def test_mock_reports_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = invoke("mock", "--profile", "clockodo", "--port", str(port))
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in output
+
+
+def test_trigger_waits_and_prints_each_delivery(tmp_path: Path) -> None:
+    with receiver() as endpoint, running("hirehop") as (server, client):
+        client.ok(
+            "POST", "/_mock/webhooks", {"url": endpoint.url, "events": ["job.status.updated"]}
+        )
+        payload = tmp_path / "payload.json"
+        payload.write_text(json.dumps({"event": "job.status.updated", "data": {}}))
+        code, output = invoke(
+            "trigger", "job.status.updated", "--mock", server.url, "--data", f"@{payload}",
+            "--set", "/data/JOB_NAME=Stage", "--set", "/user_id=7", "--wait", "5",
+        )  # fmt: skip
+        assert code == 0, output
+        assert "1 delivery(ies)" in output
+        assert f"-> {endpoint.url}: delivered (HTTP 200, 1 attempt(s))" in output
+        body = endpoint.wait_for(1)[0].json()
+        assert body["data"] == {"JOB_NAME": "Stage"}
+        assert body["user_id"] == 7
+
+
+def test_trigger_generates_a_payload_and_reports_refusals() -> None:
+    with running("clockodo") as (server, _):
+        code, output = invoke("trigger", "entry.stopped", "--mock", server.control_url)
+        assert code == 0
+        assert "0 delivery(ies)" in output
+        code, output = invoke("trigger", "no.such", "--mock", server.url)
+        assert code == 2
+        assert "the mock refused" in output
+        assert "no.such" in output
+        code, output = invoke("trigger", "entry.stopped", "--mock", server.url, "--data", "{x")
+        assert code == 2
+        assert "--data is not JSON" in output
+        code, output = invoke("trigger", "entry.stopped", "--mock", server.url, "--set", "x=1")
+        assert code == 2
+        assert "/json/pointer=value" in output
+
+
+def test_trigger_without_a_mock_says_so() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    code, output = invoke("trigger", "x", "--mock", f"http://127.0.0.1:{port}")
+    assert code == 2
+    assert "cannot reach the mock" in output

@@ -1,0 +1,230 @@
+"""The control API: triggering, the log, reset, safety, and a 4xx JSON error for every bad
+request."""
+
+from __future__ import annotations
+
+import pytest
+from mock_support import basic, receiver, running
+
+from harness.profiles import load_profiles
+
+CATALOG = load_profiles()
+FACTORIAL = "/factorial/api/v2/resources/api_public/webhook_subscriptions"
+STAFFOLOGY = "/staffology/employers/6f1c2b8e-4d0a-4f59-9a53-2e8c1d7b0a41/webhooks"
+KEY = {"x-api-key": "test-api-key"}
+PROFILES = ("resthooks", "factorial", "staffology", "clockodo")
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_generated_payloads_follow_the_schema_and_the_seed() -> None:
+    with running("clockodo") as (_, client):
+        one = client.ok("POST", "/_mock/events", {"type": "entry.stopped", "seed": 3})
+        same = client.ok("POST", "/_mock/events", {"type": "entry.stopped", "seed": 3})
+        assert one["payload"] == same["payload"]
+        assert one["schema_errors"] == []
+        CATALOG.get("clockodo").validate("entry.stopped", one["payload"])
+
+
+def test_set_applies_every_pointer_or_refuses() -> None:
+    with receiver() as endpoint, running("factorial-v1") as (_, client):
+        client.ok(
+            "POST",
+            "/api/v1/webhooks",
+            {"type": "employee_created", "target_url": endpoint.url},
+            headers=KEY,
+        )
+        fired = client.ok(
+            "POST",
+            "/_mock/events",
+            {
+                "type": "employee_created",
+                "data": {"id": 1, "names": {"first": "A"}, "tags": ["x", "y"]},
+                "set": {"/names/first": "Zoë", "/tags/1": "z", "/extra/deep": 5},
+            },
+        )
+        expected = {"id": 1, "names": {"first": "Zoë"}, "tags": ["x", "z"], "extra": {"deep": 5}}
+        assert fired["payload"] == expected
+        assert endpoint.wait_for(1)[0].json() == expected
+        for bad in ({"/id/x": 1}, {"/tags/9": 1}, {"/tags/a": 1}, {"no-slash": 1}):
+            refused = client.call(
+                "POST",
+                "/_mock/events",
+                {"type": "employee_created", "data": {"id": 1, "tags": []}, "set": bad},
+            )
+            assert refused.status == 422, bad
+            assert next(iter(bad)) in refused.body["detail"]
+        assert len(client.deliveries()) == 1  # refused triggers deliver nothing
+
+
+def test_delivery_log_filters_and_reset() -> None:
+    with receiver(script=[500]) as endpoint, running("hirehop") as (server, client):
+        hook = client.ok(
+            "POST", "/_mock/webhooks", {"url": endpoint.url, "events": ["job.status.updated"]}
+        )
+        a = client.ok("POST", "/_mock/events", {"type": "job.status.updated", "data": {"n": 1}})
+        client.ok("POST", "/_mock/events", {"type": "job.status.updated", "data": {"n": 2}})
+        client.settle()
+        assert [d["event_id"] for d in client.deliveries(event=a["event_id"])] == [a["event_id"]]
+        assert len(client.deliveries(subscription=hook["id"])) == 2
+        assert len(client.deliveries(status="delivered")) == 2
+        attempts = [d["attempts"][0] for d in client.deliveries()]
+        assert sorted(a["status_code"] for a in attempts) == [200, 500]  # fire-and-forget
+        attempt = attempts[0]
+        assert attempt["request"]["headers"]["Content-Type"] == "application/json"
+        assert attempt["response_excerpt"] == "ok"
+        assert attempt["duration_ms"] >= 0
+        client.ok("POST", "/_mock/reset")
+        assert client.deliveries() == []
+        assert client.ok("GET", "/_mock/subscriptions")["subscriptions"] == []
+        assert server.mock.store.owed() == 0
+
+
+def _bad_requests(url: str) -> list[tuple[str, str, dict | None, bytes | None, dict, int]]:
+    """(method, path, json, raw body, headers, expected status)."""
+    big = b'{"a": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+    resthooks = "/resthooks/api/v1/subscription/"
+    return [
+        ("POST", "/_mock/events", None, b"{not json", {}, 400),
+        ("POST", "/_mock/events", None, b"", {}, 400),
+        ("POST", "/_mock/events", None, b"[1, 2]", {}, 400),
+        ("POST", "/_mock/events", {"profile": "clockodo", "type": 5}, None, {}, 400),
+        ("POST", "/_mock/events", {"profile": "clockodo", "type": "nope"}, None, {}, 422),
+        ("POST", "/_mock/events", {"profile": "nope", "type": "x"}, None, {}, 422),
+        (
+            "POST",
+            "/_mock/events",
+            {"profile": "clockodo", "type": "entry.stopped", "seed": "1"},
+            None,
+            {},
+            400,
+        ),
+        ("POST", "/_mock/events", None, big, {}, 413),
+        ("POST", "/_mock/ui/trigger", None, big, {"Content-Type": FORM}, 413),
+        ("GET", "/_mock/ui/trigger", None, None, {}, 405),
+        (
+            "POST",
+            "/_mock/webhooks",
+            {"profile": "clockodo", "event": "entry.stopped", "url": "not a url"},
+            None,
+            {},
+            422,
+        ),
+        (
+            "POST",
+            "/_mock/webhooks",
+            {"profile": "clockodo", "event": "entry.stopped", "url": "http://example.com/x"},
+            None,
+            {},
+            422,
+        ),
+        (
+            "POST",
+            "/_mock/webhooks",
+            {"profile": "clockodo", "event": "entry.stopped", "url": "ftp://127.0.0.1/x"},
+            None,
+            {},
+            422,
+        ),
+        (
+            "POST",
+            "/_mock/webhooks",
+            {"profile": "clockodo", "event": "nope", "url": url},
+            None,
+            {},
+            422,
+        ),
+        (
+            "POST",
+            "/_mock/webhooks",
+            {"profile": "clockodo", "events": "entry.stopped", "url": url},
+            None,
+            {},
+            400,
+        ),
+        ("POST", "/_mock/webhooks/99/confirm", {"secret": "x"}, None, {}, 404),
+        ("POST", "/_mock/webhooks/99999999999999999999/validate", None, None, {}, 404),
+        ("PATCH", "/_mock/webhooks/99", {"url": url}, None, {}, 404),
+        ("GET", "/_mock/deliveries/42", None, None, {}, 404),
+        ("POST", "/_mock/deliveries/42/redeliver", None, None, {}, 404),
+        ("GET", "/_mock/deliveries?status=lost", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?subscription=abc", None, None, {}, 400),
+        ("GET", "/_mock/nowhere", None, None, {}, 404),
+        ("DELETE", "/_mock/events", None, None, {}, 405),
+        ("PUT", "/_mock/faults", {"faults": "no-retry"}, None, {}, 400),
+        ("POST", resthooks, None, b"{", {}, 400),
+        ("POST", resthooks, {"event": "contact.create"}, None, {}, 422),
+        ("POST", resthooks, {"event": "no.such", "target_url": url}, None, {}, 422),
+        (
+            "POST",
+            resthooks,
+            {"event": "contact.create", "target_url": "http://10.1.2.3/x"},
+            None,
+            {},
+            422,
+        ),
+        ("GET", "/resthooks/api/v1/subscription/12345/", None, None, {}, 404),
+        ("GET", "/resthooks/api/v1/subscription/abc/", None, None, {}, 404),
+        ("PATCH", resthooks, None, None, {}, 405),
+        ("GET", FACTORIAL, None, None, {}, 401),
+        ("GET", FACTORIAL, None, None, {"x-api-key": "wrong"}, 401),
+        ("GET", FACTORIAL, None, None, {"Authorization": "Bearer wrong"}, 401),
+        ("GET", f"{FACTORIAL}?enabled=maybe", None, None, KEY, 400),
+        ("GET", f"{FACTORIAL}?after_id=%%%", None, None, KEY, 400),
+        ("POST", FACTORIAL, {"subscription_type": "ats/candidate/create"}, None, KEY, 422),
+        ("GET", f"{FACTORIAL}/999", None, None, KEY, 404),
+        (
+            "GET",
+            "/factorial/api/v9/resources/api_public/webhook_subscriptions",
+            None,
+            None,
+            KEY,
+            404,
+        ),
+        ("GET", STAFFOLOGY, None, None, basic("test:nope"), 401),
+        ("GET", STAFFOLOGY, None, None, {"Authorization": "Basic %%%"}, 401),
+        ("POST", STAFFOLOGY, {"url": url, "webhookEvent": "Nope"}, None, basic("test:test"), 400),
+        ("GET", "/staffology/employers/not-a-uuid/webhooks", None, None, basic("test:test"), 404),
+        ("GET", "/clockodo/anything", None, None, {}, 404),
+        ("GET", "/nobody/here", None, None, {}, 404),
+    ]
+
+
+def test_every_bad_request_is_a_4xx_json_error() -> None:
+    with receiver() as endpoint, running(*PROFILES) as (_, client):
+        for method, path, document, raw, headers, status in _bad_requests(endpoint.url):
+            answer = client.call(method, path, document, raw=raw, headers=headers)
+            assert answer.status == status, (method, path, answer.status, answer.body)
+            assert isinstance(answer.body, dict), (method, path, answer.body)
+            assert set(answer.body) == {"error", "detail"}, (method, path, answer.body)
+            assert answer.body["detail"]
+        assert endpoint.requests == []
+
+
+def test_refused_targets_say_why_and_allow_target_opens_a_host() -> None:
+    with running("resthooks", allow_targets=["hooks.example"], faults=["no-hook-secret"]) as (_, c):
+        body = {"event": "contact.create", "target_url": "http://elsewhere.example/x"}
+        refused = c.call("POST", "/api/v1/subscription/", body)
+        assert refused.status == 422
+        assert "--allow-target" in refused.body["detail"]
+        body["target_url"] = "http://hooks.example/x"
+        assert c.call("POST", "/api/v1/subscription/", body).status == 201
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "127.1.2.3"])
+def test_loopback_targets_are_allowed(host: str) -> None:
+    with running("clockodo") as (_, c):
+        made = c.call(
+            "POST", "/_mock/webhooks", {"event": "entry.stopped", "url": f"http://{host}:9/x"}
+        )
+        assert made.status == 201
+
+
+def test_profiles_and_openapi() -> None:
+    with running("clockodo", "hirehop") as (_, c):
+        profiles = c.ok("GET", "/_mock/profiles")["profiles"]
+        assert [p["name"] for p in profiles] == ["clockodo", "hirehop"]
+        assert "entry.stopped" in profiles[0]["events"]
+        assert profiles[0]["title"]
+        document = c.ok("GET", "/_mock/openapi.json")
+        assert document["openapi"].startswith("3.1")
+        assert "/_mock/events" in document["paths"]

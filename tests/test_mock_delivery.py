@@ -1,0 +1,150 @@
+"""The delivery engine: retries on the profile's schedule (scaled), Gone, exhaustion,
+notifications and fire-and-forget, over loopback to a real receiver."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from mock_support import receiver, running
+
+FACTORIAL = "/api/v2/resources/api_public/webhook_subscriptions"
+KEY = {"x-api-key": "test-api-key"}
+
+
+def _resthooks_subscription(client, url: str) -> dict:
+    return client.ok(
+        "POST", "/api/v1/subscription/", {"event": "contact.create", "target_url": url}
+    )
+
+
+def test_retries_follow_the_scaled_schedule_until_delivered() -> None:
+    # resthooks: 5 s, 30 s, 5 min; at time scale 0.001 that is 5 ms, 30 ms, 300 ms.
+    with receiver(script=[200, 500, 503, 500]) as endpoint, running("resthooks") as (_, client):
+        sub = _resthooks_subscription(client, endpoint.url)
+        client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 1}})
+        (delivery,) = client.settle()
+        assert delivery["status"] == "delivered"
+        assert [a["status_code"] for a in delivery["attempts"]] == [500, 503, 500, 200]
+        sent = endpoint.wait_for(5)[1:]
+        gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(sent)]
+        assert gaps[0] >= 0.004
+        assert gaps[1] >= 0.029
+        assert gaps[2] >= 0.29
+        assert gaps[2] < 3  # not the real five minutes
+        assert {r.body for r in sent} == {sent[0].body}
+        assert delivery["subscription_id"] == sub["id"]
+
+
+def test_resthooks_does_not_retry_3xx_but_retries_4xx() -> None:
+    with receiver(script=[200, 302, 400]) as endpoint, running("resthooks") as (_, client):
+        _resthooks_subscription(client, endpoint.url)
+        client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 1}})
+        (first,) = client.settle()
+        assert [a["status_code"] for a in first["attempts"]] == [302]
+        client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 2}})
+        found = client.settle()
+        assert [a["status_code"] for a in found[1]["attempts"]] == [400, 200]
+
+
+def test_410_cancels_the_subscription_at_once() -> None:
+    with receiver(script=[200, 410]) as endpoint, running("resthooks") as (_, client):
+        sub = _resthooks_subscription(client, endpoint.url)
+        client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 1}})
+        (delivery,) = client.settle()
+        assert delivery["status"] == "failed"
+        assert len(delivery["attempts"]) == 1
+        assert client.ok("GET", f"/api/v1/subscription/{sub['id']}/")["active"] is False
+
+
+def test_timeouts_are_retried() -> None:
+    with (
+        receiver(script=[200, "sleep"], sleep=0.5) as endpoint,
+        running("resthooks", timeout=0.1) as (_, client),
+    ):
+        _resthooks_subscription(client, endpoint.url)
+        client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 1}})
+        (delivery,) = client.settle()
+        first, second = delivery["attempts"]
+        assert first["status_code"] is None
+        assert first["error"].startswith("timeout")
+        assert second["status_code"] == 200
+
+
+def test_resthooks_gives_up_after_about_a_day_and_deactivates() -> None:
+    # A day at scale 1e-5 is 0.86 s; the 1 h retries take 36 ms each.
+    with (
+        receiver(script=[200], status=500) as endpoint,
+        running("resthooks", time_scale=1e-5) as (
+            _,
+            client,
+        ),
+    ):
+        sub = _resthooks_subscription(client, endpoint.url)
+        client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 1}})
+        (delivery,) = client.settle()
+        assert delivery["status"] == "failed"
+        assert 20 <= len(delivery["attempts"]) <= 30
+        assert client.ok("GET", f"/api/v1/subscription/{sub['id']}/")["active"] is False
+
+
+def test_factorial_twenty_attempts_then_disabled_with_notifications() -> None:
+    with receiver(status=500) as endpoint, running("factorial", time_scale=1e-5) as (_, client):
+        sub = client.ok(
+            "POST",
+            FACTORIAL,
+            {
+                "subscription_type": "ats/candidate/create",
+                "target_url": endpoint.url,
+                "company_id": 1,
+            },
+            headers=KEY,
+        )
+        client.ok("POST", "/_mock/events", {"type": "ats/candidate/create", "data": {"id": 1}})
+        (delivery,) = client.settle()
+        assert delivery["status"] == "failed"
+        assert len(delivery["attempts"]) == 20
+        assert client.ok("GET", f"{FACTORIAL}/{sub['id']}", headers=KEY)["enabled"] is False
+        notes = client.ok("GET", "/_mock/notifications")["notifications"]
+        retries = [n["message"].split()[1] for n in notes if n["kind"] == "retry-failed"]
+        assert retries == ["1", "5", "10"]
+        assert [n["kind"] for n in notes][-1] == "exhausted"
+        assert (
+            client.ok("POST", "/_mock/events", {"type": "ats/candidate/create", "data": {}})[
+                "deliveries"
+            ]
+            == []
+        )
+        client.ok("PUT", f"{FACTORIAL}/{sub['id']}", {"enabled": True}, headers=KEY)
+        endpoint.status = 200
+        fired = client.ok("POST", "/_mock/events", {"type": "ats/candidate/create", "data": {}})
+        assert len(fired["deliveries"]) == 1
+        assert client.settle()[-1]["status"] == "delivered"
+
+
+def test_hirehop_is_fire_and_forget() -> None:
+    with receiver(status=500) as endpoint, running("hirehop") as (_, client):
+        client.ok(
+            "POST", "/_mock/webhooks", {"url": endpoint.url, "events": ["invoice.status.updated"]}
+        )
+        client.ok("POST", "/_mock/events", {"type": "invoice.status.updated", "data": {}})
+        (delivery,) = client.settle()
+        assert delivery["status"] == "delivered"  # the answer is ignored
+        assert len(delivery["attempts"]) == 1
+        assert len(endpoint.wait_for(1)) == 1
+        assert len(endpoint.requests) == 1
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_redeliver_sends_the_same_event_again(status: int) -> None:
+    with receiver(status=status) as endpoint, running("hirehop") as (_, client):
+        client.ok(
+            "POST", "/_mock/webhooks", {"url": endpoint.url, "events": ["job.status.updated"]}
+        )
+        fired = client.ok("POST", "/_mock/events", {"type": "job.status.updated", "data": {"a": 1}})
+        client.settle()
+        again = client.call("POST", f"/_mock/deliveries/{fired['deliveries'][0]}/redeliver")
+        assert again.status == 202
+        client.settle()
+        first, second = endpoint.wait_for(2)
+        assert first.json()["a"] == second.json()["a"] == 1  # data is the whole body

@@ -1,0 +1,104 @@
+"""A real `hookconform mock --db PATH` killed with SIGKILL in the middle of a retry storm and
+started again on the same file delivers every owed attempt."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mock_support import Client, receiver
+
+EVENTS = 15
+
+
+@contextmanager
+def mock_process(db: Path) -> Iterator[tuple[subprocess.Popen[str], Client]]:
+    command = [
+        sys.executable, "-m", "harness", "mock", "--profile", "factorial-v1",
+        "--port", "0", "--db", str(db), "--time-scale", "0.0005",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("dashboard:"):
+            line = process.stdout.readline()
+            assert line, f"the mock exited early: {''.join(lines)}"
+            lines.append(line)
+        base = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
+        assert base, lines
+        printed = "".join(lines)
+        assert f"control API:  {base.group(0)}/_mock/" in printed
+        assert f"dashboard:    {base.group(0)}/_mock/" in printed
+        client = Client(base.group(0), {"Authorization": "Bearer test-api-key"})
+        try:
+            yield process, client
+        finally:
+            client.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
+
+
+def _owed(db: Path) -> int:
+    with sqlite3.connect(db) as connection:
+        count = connection.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    connection.close()
+    return count
+
+
+def test_sigkill_mid_retry_storm_then_restart_delivers_everything(tmp_path: Path) -> None:
+    db = tmp_path / "mock.sqlite3"
+    with receiver(status=503) as endpoint:
+        with mock_process(db) as (process, client):
+            client.ok(
+                "POST",
+                "/api/v1/webhooks",
+                {"type": "employee_created", "target_url": endpoint.url, "challenge": "c"},
+            )
+            for number in range(EVENTS):
+                client.ok(
+                    "POST", "/_mock/events", {"type": "employee_created", "data": {"n": number}}
+                )
+            endpoint.wait_for(EVENTS * 2)  # every delivery has failed at least once
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        owed = _owed(db)
+        assert owed == EVENTS, "every delivery was still owed when the mock was killed"
+
+        endpoint.status = 200
+        with mock_process(db) as (process, client):
+            deadline = time.monotonic() + 20
+            while True:
+                found = client.deliveries()
+                if all(d["status"] == "delivered" for d in found):
+                    break
+                assert time.monotonic() < deadline, [d["status"] for d in found]
+                time.sleep(0.05)
+            assert len(found) == EVENTS
+            for delivery in found:
+                assert delivery["attempts"][-1]["status_code"] == 200
+                assert len(delivery["attempts"]) >= 2
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=10)
+            assert process.returncode == 0
+            assert "mock stopped" in output
+        delivered = {r.json()["n"] for r in endpoint.requests if r.headers and r.body}
+        assert delivered == set(range(EVENTS))
+        assert _owed(db) == 0

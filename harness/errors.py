@@ -141,3 +141,36 @@ class HandshakeFailed(ExchangeFailure):
     """A handshake request was not answered the way the profile requires."""
 
     title = "Handshake not completed"
+
+
+class SenderFailure(ConformanceFailure):
+    """A sender broke a promise; what arrived (or was answered) and what was expected."""
+
+    title = "Sender failure"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: object | None = None,
+        response: str = "",
+        expected: str = "",
+        source: str = "",
+    ) -> None:
+        self.request = request  # the harness.capture.CapturedRequest that arrived, if any
+        self.response = response  # what the sender's API answered, if it is about a call
+        self.expected = expected
+        self.source = source
+        super().__init__(message)
+
+
+class DeliveryFailure(SenderFailure):
+    """A delivery that should not have come, did not come, or came wrong."""
+
+    title = "Delivery does not keep the profile's promise"
+
+
+class SubscriptionFailure(SenderFailure):
+    """The subscription API did not behave as the profile says."""
+
+    title = "Subscription API does not keep the profile's promise"

@@ -1,0 +1,191 @@
+"""A reference webhook receiver: correct for every hookconform profile, keyed by semantic kinds.
+
+    python examples/receiver.py --profile NAME [--secret S] [--port P] [--host H] [--quiet]
+
+What it does with each POST, in order:
+
+1. handshakes: a hook-secret-echo profile's header is echoed with a 200; a
+   secret-confirmation profile's validation request (the secret in the query or the body)
+   gets a 200 and the secret is logged for the person to enter at the provider;
+2. a content type other than JSON gets 415, a body that is not JSON 400;
+3. authenticity, when a secret is configured: the challenge header, the body token (token,
+   export key) or the HMAC signature must match, else 401;
+4. the body must be valid for at least one event of the profile (envelope included), else 422;
+5. a delivery already seen (a retry) gets 200 again, but is handled only once.
+
+Everything comes from the profile: nothing here names a provider.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import logging
+import sys
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from harness.errors import HarnessError
+from harness.profiles import Profile, load_profiles
+from harness.wire import get_pointer, sign
+
+log = logging.getLogger("hookconform.examples.receiver")
+REMEMBERED = 10_000  # deliveries kept for recognising retries
+
+
+def answer(status: int, **body: Any) -> Response:
+    """A small JSON answer."""
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+class Receiver:
+    """A WSGI webhook receiver for one profile. Subclasses change one step to break it."""
+
+    def __init__(self, profile: Profile, secret: str | None = None) -> None:
+        self.profile = profile
+        self.secret = secret
+        self.seen: OrderedDict[str, None] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        if request.method != "POST":
+            return answer(405, error="webhooks are POSTed")
+        handshake = self.handshake(request)
+        if handshake is not None:
+            return handshake
+        if request.mimetype != "application/json":
+            return answer(415, error="expected application/json")
+        raw = request.get_data()
+        try:
+            body = self.parse(raw)
+        except ValueError:
+            return answer(400, error="the body is not JSON")
+        if not self.authentic(request, raw, body):
+            return answer(401, error="not authentic")
+        event = self.event_for(body)
+        if event is None:
+            return answer(422, error="the body matches no event of the profile")
+        return self.accept(raw, body, event)
+
+    def parse(self, raw: bytes) -> Any:
+        return json.loads(raw)
+
+    def handshake(self, request: Request) -> Response | None:
+        """The answer to a handshake request, or None when `request` is a delivery."""
+        rule = self.profile.semantics["handshake"]
+        if rule["kind"] == "hook-secret-echo":
+            secret = request.headers.get(rule["header"])
+            if secret is not None:
+                return Response(status=200, headers={rule["header"]: secret})
+        if rule["kind"] == "secret-confirmation":
+            secret = self.validation_secret(request, rule)
+            if secret is not None:
+                log.warning("validation secret to enter at the provider: %s", secret)
+                return answer(200, validated=True)
+        return None
+
+    def validation_secret(self, request: Request, rule: dict[str, Any]) -> str | None:
+        if "query" in rule["secret_in"] and rule["query_param"] in request.args:
+            return request.args[rule["query_param"]]
+        if "body" in rule["secret_in"] and request.mimetype == "application/json":
+            try:
+                body = json.loads(request.get_data())
+                secret = get_pointer(body, rule["body_pointer"])
+            except (KeyError, IndexError, TypeError, ValueError):
+                return None
+            if isinstance(secret, str) and self.event_for(body) is None:
+                return secret
+        return None
+
+    def authentic(self, request: Request, raw: bytes, body: Any) -> bool:
+        """Whether the delivery proves it comes from the provider (always, without a secret)."""
+        rule = self.profile.semantics["authenticity"]
+        if self.secret is None or rule["kind"] == "none":
+            return True
+        if rule["kind"] == "challenge-header":
+            return _same(request.headers.get(rule["header"]), self.secret)
+        if rule["kind"] == "body-token":
+            try:
+                return _same(get_pointer(body, rule["pointer"]), self.secret)
+            except (KeyError, IndexError, TypeError, ValueError):
+                return False
+        if rule["kind"] == "hmac-signature":
+            digest = sign(raw, self.secret, algorithm=rule["algorithm"], encoding=rule["encoding"])
+            return _same(request.headers.get(rule["header"]), digest)
+        return False
+
+    def event_for(self, body: Any) -> str | None:
+        """The first event whose payload schema (envelope included) `body` is valid for.
+
+        Not every envelope names its event, so the body itself decides.
+        """
+        return next((n for n, e in self.profile.events.items() if e.is_valid(body)), None)
+
+    def accept(self, raw: bytes, body: Any, event: str) -> Response:
+        """Handle a valid, authentic delivery once; a retry of it is acknowledged again."""
+        digest = hashlib.sha256(raw).hexdigest()
+        with self.lock:
+            duplicate = digest in self.seen
+            self.seen[digest] = None
+            if len(self.seen) > REMEMBERED:
+                self.seen.popitem(last=False)
+        if not duplicate:
+            log.info("received %s", event)
+        return answer(200, received=event, duplicate=duplicate)
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1, so that a provider's pooled connections are kept open between deliveries."""
+
+    protocol_version = "HTTP/1.1"
+
+
+def _same(given: Any, expected: str) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", required=True, help="the provider profile to receive")
+    parser.add_argument("--secret", help="the challenge, token, export key or signing secret")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--specs", action="append", default=[], help="more profile folders")
+    parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    if args.quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        profile = load_profiles(args.specs).get(args.profile)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    server = make_server(
+        args.host,
+        args.port,
+        Receiver(profile, args.secret),
+        threaded=True,
+        request_handler=KeepAliveHandler,
+    )
+    print(f"receiving {profile.name} webhooks on http://{args.host}:{server.port}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

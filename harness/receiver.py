@@ -1,0 +1,647 @@
+"""The receiver runner: hookconform plays the provider against a webhook endpoint.
+
+`run_receiver(profile, options)` runs the receiver checks that apply to the profile against
+`options.url` and returns a `Report`. The payloads (the profile's examples, and valid and
+invalid payloads that schemathesis generates from the profile's `webhooks`) are planned per
+event in a thread while the first checks already run. Requests go through one pooled urllib3
+client; trials run on half of `--concurrency` workers, so that R-concurrent is the check that
+probes the full width.
+
+Stages, in order (`phase` in the registry): the handshakes; per event, the envelope gate and
+then the payload checks; the concurrency burst; the timing check that looks back at every
+answer.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import urllib3
+
+from harness import checks as registry
+from harness.errors import ConformanceFailure, ExchangeFailure, HarnessError, TargetUnreachable
+from harness.profiles import Profile
+from harness.report import Progress, Report, Result, excerpt, now_iso
+from harness.strategies import payloads, sample
+from harness.wire import WireRequest, authenticate, delivery_request, encode, stamp
+
+DEFAULT_MAX_EXAMPLES = 10
+DEFAULT_CONCURRENCY = 10
+DEFAULT_SEED = 0
+# The one-off valid payloads the checks take per event (R-envelope's is also the one that
+# R-rejects-forged forges and R-responds-in-time times); then come the payloads of the
+# concurrency burst, then R-accepts-generated's.
+FRESH_SLOTS = ("envelope", "duplicate", "headers")
+_FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ReceiverOptions:
+    """What `hookconform receiver` was asked to do."""
+
+    url: str
+    secret: str | None = None
+    events: Sequence[str] = ()
+    checks: Sequence[str] = ()
+    exclude_checks: Sequence[str] = ()
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    timeout: float | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    seed: int = DEFAULT_SEED
+
+
+@dataclass
+class Exchange:
+    """One request sent and what came back: a status and body, or the error instead."""
+
+    request: WireRequest
+    url: str
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    elapsed: float = 0.0
+    error: str | None = None
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer."""
+        return self.status is not None and 200 <= self.status < 300
+
+    def sent(self) -> dict[str, Any]:
+        return {
+            "method": self.request.method,
+            "url": self.url,
+            "headers": dict(self.request.headers),
+            "body": excerpt(self.request.body),
+        }
+
+    def seen(self) -> dict[str, Any] | None:
+        return {
+            "status": self.status,
+            "headers": self.headers,
+            "body": excerpt(self.body, 300),
+            "error": self.error,
+            "elapsed": round(self.elapsed, 4),
+        }
+
+
+class Client:
+    """One pooled HTTP client for the whole run; never follows redirects, never retries."""
+
+    def __init__(self, url: str, *, pool_size: int, patience: float) -> None:
+        self.url = url
+        self.patience = patience
+        self.pool = urllib3.PoolManager(maxsize=pool_size, block=False, retries=False)
+
+    def send(self, request: WireRequest) -> Exchange:
+        url = self.url
+        if request.query:
+            url += ("&" if urlsplit(url).query else "?") + urlencode(request.query)
+        exchange = Exchange(request, url)
+        started = time.perf_counter()
+        try:
+            response = self.pool.request(
+                request.method,
+                url,
+                body=request.body or None,
+                headers=request.headers,
+                redirect=False,
+                retries=False,
+                timeout=urllib3.Timeout(connect=min(self.patience, 10.0), read=self.patience),
+            )
+        except urllib3.exceptions.TimeoutError:
+            exchange.error, exchange.timed_out = f"no answer within {self.patience:g} s", True
+        except urllib3.exceptions.HTTPError as exc:
+            exchange.error = f"connection failed: {_reason(exc)}"
+        else:
+            exchange.status = response.status
+            exchange.headers = dict(response.headers)
+            exchange.body = response.data
+        exchange.elapsed = time.perf_counter() - started
+        return exchange
+
+    def close(self) -> None:
+        self.pool.clear()
+
+
+def _reason(exc: BaseException) -> str:
+    inner = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], BaseException) else None
+    return f"{type(inner or exc).__name__}: {inner or exc}"
+
+
+def check_reachable(url: str, timeout: float = 5.0) -> None:
+    """Raise `TargetUnreachable` unless a TCP connection to `url`'s host and port opens."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise TargetUnreachable(f"cannot reach {url}: {exc.strerror or exc}") from None
+
+
+def check_url(url: str) -> None:
+    """Raise `HarnessError` unless `url` is an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise HarnessError(f"not an http(s) URL: {url!r}")
+
+
+# --- the payload plan ----------------------------------------------------------------------
+
+
+@dataclass
+class EventPlan:
+    """The payloads one event's trials send, fixed before any is sent."""
+
+    examples: list[Any]
+    fresh: list[Any]
+    negative: list[Any]
+    burst: int
+
+    def slot(self, name: str) -> Any:
+        """The fresh payload reserved for `name` (one of FRESH_SLOTS)."""
+        return self._at(FRESH_SLOTS.index(name))
+
+    def burst_payload(self, index: int) -> Any:
+        return self._at(len(FRESH_SLOTS) + index % max(self.burst, 1))
+
+    def generated(self) -> list[Any]:
+        return self.fresh[len(FRESH_SLOTS) + self.burst :]
+
+    def _at(self, index: int) -> Any:
+        pool = self.fresh or self.examples
+        return pool[min(index, len(pool) - 1)]
+
+
+def _integral_floats(node: Any) -> Any:
+    """`node` with its integers written as floats (1 -> 1.0): valid JSON Schema integers."""
+    if isinstance(node, bool):
+        return node
+    if isinstance(node, int) and abs(node) < 2**53:
+        return float(node)
+    if isinstance(node, dict):
+        return {k: _integral_floats(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_integral_floats(v) for v in node]
+    return node
+
+
+def iter_plans(
+    profile: Profile,
+    events: Sequence[str],
+    *,
+    secret: str | None,
+    max_examples: int,
+    concurrency: int,
+    seed_value: int,
+    negatives: bool = True,
+) -> Iterator[tuple[str, EventPlan]]:
+    """Every payload the run sends, per event, each event's fixed before the first is sent.
+
+    A receiver may keep what it has seen, so no generated payload repeats another or an
+    example: only R-accepts-duplicate repeats a delivery on purpose (and the examples are
+    sent as the profile gives them, even where two events share one). Generated payloads
+    carry only declared fields (unknown fields are R-tolerates-unknown-fields' business);
+    every other one has its integers written as floats. Of `max_examples // 4` (at least one)
+    negative payloads per event, those are kept that no event of the profile accepts as
+    delivered.
+    """
+    seen: set[bytes] = set()
+
+    def key(payload: Any) -> bytes | None:
+        try:
+            return encode(stamp(profile, authenticate(profile, payload, secret), now=_FIXED_TIME))
+        except (UnicodeEncodeError, ValueError, TypeError):  # not JSON: bytes, surrogates
+            return None
+
+    def unique(candidates: Iterator[Any]) -> list[Any]:
+        kept = []
+        for payload in candidates:
+            found = key(payload)
+            if found is not None and found not in seen:
+                seen.add(found)
+                kept.append(payload)
+        return kept
+
+    burst = math.ceil(concurrency / max(len(events), 1))
+    for event in events:
+        unique(iter(profile.event(event).examples.values()))
+    for event in events:
+        validator = profile.event(event)
+        event_seed = (seed_value + zlib.crc32(event.encode())) % 2**32
+        wanted = len(FRESH_SLOTS) + burst + max_examples
+        fresh: list[Any] = []
+        for attempt in range(3):  # early draws repeat each other: top up with other seeds
+            drawn = sample(
+                payloads(profile, event, closed=True),
+                wanted - len(fresh) + 2,
+                seed_value=event_seed + attempt,
+            )
+            varied = [
+                _integral_floats(p) if i % 2 and validator.is_valid(_integral_floats(p)) else p
+                for i, p in enumerate(drawn)
+            ]
+            fresh += unique(iter(varied))
+            if len(fresh) >= wanted:
+                break
+        bad: list[Any] = []
+        if negatives:
+            negative = payloads(profile, event, negative=True)
+            bad = sample(negative, max(1, max_examples // 4), seed_value=event_seed)
+        yield (
+            event,
+            EventPlan(
+                examples=list(validator.examples.values()),
+                fresh=fresh[:wanted],
+                negative=[p for p in bad if _rejected_by_all(profile, p, secret)],
+                burst=burst,
+            ),
+        )
+
+
+def plan_payloads(profile: Profile, events: Sequence[str], **options: Any) -> dict[str, EventPlan]:
+    """`iter_plans` at once: every event's plan."""
+    return dict(iter_plans(profile, events, **options))
+
+
+class PlanBook:
+    """The events' plans as they become ready: a thread generates them while the first
+    checks already run, and a trial that needs a plan not yet made waits for it."""
+
+    def __init__(self, events: Sequence[str]) -> None:
+        self.events = list(events)
+        self._plans: dict[str, EventPlan] = {}
+        self._ready = {event: threading.Event() for event in self.events}
+        self._error: BaseException | None = None
+
+    def fill(self, plans: Iterator[tuple[str, EventPlan]], progress: Progress) -> None:
+        """Take the plans from `plans` as they come (run in a thread)."""
+        try:
+            for number, (event, plan) in enumerate(plans, 1):
+                self._plans[event] = plan
+                self._ready[event].set()
+                progress.note(f"payloads ready: {event} ({number}/{len(self.events)})")
+        except BaseException as exc:  # handed to every waiting trial, then re-raised
+            self._error = exc
+        finally:
+            for ready in self._ready.values():
+                ready.set()
+
+    def __getitem__(self, event: str) -> EventPlan:
+        self._ready[event].wait()
+        if self._error is not None:
+            raise HarnessError(f"payload generation failed: {self._error}") from self._error
+        return self._plans[event]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.events)
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._error
+
+
+def _rejected_by_all(profile: Profile, payload: Any, secret: str | None) -> bool:
+    try:
+        body = delivery_request(profile, payload, secret=secret).json()
+    except (UnicodeEncodeError, ValueError, TypeError):  # not JSON: bytes, surrogates
+        return False
+    return not any(event.is_valid(body) for event in profile.events.values())
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+class Skip(Exception):
+    """Raised by a check that cannot judge this case (e.g. no --secret for an optional rule)."""
+
+
+class ReceiverRun:
+    """What every trial shares: the profile, the settings, the client and the payload plan."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        options: ReceiverOptions,
+        client: Client,
+        plans: PlanBook,
+    ) -> None:
+        self.profile = profile
+        self.options = options
+        self.secret = options.secret
+        self.client = client
+        self.plans = plans
+        self.timeout = _timeout(profile, options)
+        self.held = frozenset({"timeout"} if options.timeout is not None else ())
+        self.results: dict[tuple[str, str | None], Result] = {}
+        self._exchanges: dict[str | None, list[Exchange]] = {}
+        self.lock = threading.Lock()
+        self._memo: dict[Any, Any] = {}
+        self._memo_locks: dict[Any, threading.Lock] = {}
+
+    def once(self, key: Any, compute: Callable[[], Any]) -> tuple[Any, bool]:
+        """`compute()`'s value for `key`, computed by the first caller only; and whether this
+        caller computed it."""
+        with self.lock:
+            lock = self._memo_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key in self._memo:
+                return self._memo[key], False
+            self._memo[key] = compute()
+            return self._memo[key], True
+
+    def record(self, event: str | None, exchange: Exchange) -> None:
+        with self.lock:
+            self._exchanges.setdefault(event, []).append(exchange)
+
+    def exchanges(self, event: str | None) -> list[Exchange]:
+        """Every exchange made so far for `event`, by any check."""
+        with self.lock:
+            return list(self._exchanges.get(event, []))
+
+    def passed(self, check_id: str, event: str | None) -> bool | None:
+        """Whether `check_id` passed for `event`; None when it did not run."""
+        result = self.results.get((check_id, event))
+        return None if result is None else result.status == "passed"
+
+
+class _RunSecret:
+    """The default of `Trial.request(secret=...)`: the secret the run was given."""
+
+
+RUN_SECRET = _RunSecret()
+
+
+class Trial:
+    """One check on one event (or on the profile): what a check function is given."""
+
+    def __init__(self, run: ReceiverRun, check: registry.Check, event: str | None) -> None:
+        self.run = run
+        self.check = check
+        self.event = event
+        self.profile = run.profile
+        self.sent = 0
+        self.source = check.source_for(run.profile)
+
+    @property
+    def plan(self) -> EventPlan:
+        assert self.event is not None, f"{self.check.id} is a profile-wide check"
+        return self.run.plans[self.event]
+
+    def send(self, request: WireRequest, *, event: str | None = None) -> Exchange:
+        """Send `request` to the receiver and remember the exchange for `event` (default: ours)."""
+        exchange = self.run.client.send(request)
+        self.run.record(event or self.event, exchange)
+        self.sent += 1
+        return exchange
+
+    def request(
+        self,
+        payload: Any,
+        *,
+        secret: str | _RunSecret | None = RUN_SECRET,
+        extra_headers: dict[str, str] | None = None,
+    ) -> WireRequest:
+        """The delivery of `payload` as the provider sends it (the run's secret by default)."""
+        return delivery_request(
+            self.profile,
+            payload,
+            secret=self.run.secret if isinstance(secret, _RunSecret) else secret,
+            extra_headers=extra_headers,
+        )
+
+    def deliver(self, payload: Any, **kwargs: Any) -> Exchange:
+        return self.send(self.request(payload, **kwargs))
+
+    def expect(
+        self,
+        exchange: Exchange,
+        accepted: Callable[[Exchange], bool],
+        failure: type[ExchangeFailure],
+        expected: str,
+    ) -> None:
+        """Raise `failure` unless `accepted(exchange)`."""
+        if not accepted(exchange):
+            raise failure(
+                request=exchange.sent(),
+                response=exchange.seen(),
+                expected=expected,
+                source=self.source,
+            )
+
+    def skip(self, reason: str) -> None:
+        raise Skip(reason)
+
+    def once(self, key: Any, send_all: Callable[[], list[tuple[str, Exchange]]]) -> Any:
+        """Exchanges that several checks judge, sent by whichever trial asks first."""
+        exchanges, computed = self.run.once(key, send_all)
+        if not computed:
+            self.sent += len(exchanges)
+        return exchanges
+
+
+def run_receiver(
+    profile: Profile,
+    options: ReceiverOptions,
+    *,
+    progress: Progress | None = None,
+) -> Report:
+    """Run the receiver suite for `profile` against `options.url` and report what it found.
+
+    Raises `HarnessError` for bad options and `TargetUnreachable` when nothing listens at the
+    URL before any check ran.
+    """
+    progress = progress or Progress(enabled=False)
+    check_url(options.url)
+    if options.max_examples < 1 or options.concurrency < 1:
+        raise HarnessError("--max-examples and --concurrency must be at least 1")
+    if options.timeout is not None and options.timeout <= 0:
+        raise HarnessError("--timeout must be more than 0 seconds")
+    events = list(options.events) or list(profile.events)
+    for event in events:
+        profile.event(event)
+    chosen = registry.select(
+        registry.registered("receiver", profile), options.checks, options.exclude_checks
+    )
+    _check_secret(profile, options.secret)
+    timeout = _timeout(profile, options)
+    # Checks other than R-responds-in-time judge the answer, not its speed: they wait longer.
+    patience = max(2 * timeout, timeout + 5.0)
+    check_reachable(options.url, timeout=min(patience, 5.0))
+
+    started, clock = now_iso(), time.perf_counter()
+    plans = PlanBook(events)
+    planned = iter_plans(
+        profile,
+        events,
+        secret=options.secret,
+        max_examples=options.max_examples,
+        concurrency=options.concurrency,
+        seed_value=options.seed,
+        negatives=any(c.id in NEGATIVE_CHECKS for c in chosen),
+    )
+    client = Client(options.url, pool_size=options.concurrency, patience=patience)
+    run = ReceiverRun(profile, options, client, plans)
+    units = [(c, e) for c in chosen for e in ([None] if c.scope == "profile" else events)]
+    progress.stage(
+        f"running {len(units)} checks x events against {options.url}"
+        f" (payloads for {len(events)} event(s) generated on the way)"
+    )
+    progress.start(len(units))
+    generator = threading.Thread(
+        target=plans.fill, args=(planned, progress), name="hookconform-plans", daemon=True
+    )
+    generator.start()
+    workers = max(1, options.concurrency // 2)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hookconform") as pool:
+            for stage in _stages(chosen):
+                batches = _batches(stage, events)
+                # list(): wait for the whole stage, and re-raise what a worker raised
+                list(pool.map(lambda batch: [_run_one(run, *u, progress) for u in batch], batches))
+    finally:
+        generator.join()
+        client.close()
+    if plans.error is not None:
+        raise plans.error
+    progress.finish()
+    ordered = [run.results[(c.id, e)] for c, e in sorted(units, key=lambda u: u[0].id)]
+    return Report(
+        suite="receiver",
+        profile={
+            "name": profile.name,
+            "title": profile.title,
+            "kinds": {
+                kind: rule["kind"] for kind, rule in profile.semantics.items() if "kind" in rule
+            },
+        },
+        target=options.url,
+        settings={
+            "events": events,
+            "checks": [c.id for c in chosen],
+            "max_examples": options.max_examples,
+            "timeout_seconds": timeout,
+            "concurrency": options.concurrency,
+            "seed": options.seed,
+        },
+        results=ordered,
+        started=started,
+        duration=time.perf_counter() - clock,
+    )
+
+
+def _timeout(profile: Profile, options: ReceiverOptions) -> float:
+    """The provider's timeout: `--timeout`, else the profile's `timeout.seconds`."""
+    if options.timeout is not None:
+        return options.timeout
+    return float(profile.semantics["timeout"]["seconds"])
+
+
+# Checks that send negative payloads: the plan generates them only when one of these runs.
+NEGATIVE_CHECKS = ("R-malformed-input", "R-rejects-malformed")
+
+
+def _stages(chosen: Sequence[registry.Check]) -> list[list[registry.Check]]:
+    """The checks in stages, by phase; consecutive per-event phases make one stage, in which
+    each event goes through the phases in order without waiting for the other events."""
+    stages: list[list[registry.Check]] = []
+    for phase in sorted({c.phase for c in chosen}):
+        checks = [c for c in chosen if c.phase == phase]
+        per_event = all(c.scope == "event" for c in checks)
+        previous = stages[-1] if stages else []
+        if per_event and previous and all(c.scope == "event" for c in previous):
+            previous.extend(checks)
+        else:
+            stages.append(checks)
+    return stages
+
+
+def _batches(
+    stage: Sequence[registry.Check], events: Sequence[str]
+) -> list[list[tuple[registry.Check, str | None]]]:
+    """What the workers run for a stage: per event, its checks in phase order (so a check
+    sees what it `requires` for that event); a profile-wide check alone."""
+    batches: list[list[tuple[registry.Check, str | None]]] = [
+        [(c, None)] for c in stage if c.scope == "profile"
+    ]
+    ordered = sorted((c for c in stage if c.scope == "event"), key=lambda c: c.phase)
+    if ordered:
+        batches += [[(c, event) for c in ordered] for event in events]
+    return batches
+
+
+def _check_secret(profile: Profile, secret: str | None) -> None:
+    rule = profile.semantics["authenticity"]
+    if rule["kind"] != "none" and not rule.get("optional") and secret is None:
+        where = rule.get("header") or rule.get("pointer")
+        raise HarnessError(
+            f"profile {profile.name!r} needs --secret: the value your receiver expects "
+            f"({rule['kind']} at {where})"
+        )
+
+
+def _blocker(run: ReceiverRun, check: registry.Check, event: str | None) -> str | None:
+    """Why `check` cannot run for `event`: a required check failed there (or everywhere)."""
+    for required in check.requires:
+        if event is not None and run.passed(required, event) is False:
+            return f"{required} failed for this event"
+        if event is None:
+            with run.lock:
+                outcomes = [
+                    r.status == "passed" for (c, _), r in run.results.items() if c == required
+                ]
+            if outcomes and not any(outcomes):
+                return f"{required} failed for every event"
+    return None
+
+
+def _run_one(
+    run: ReceiverRun, check: registry.Check, event: str | None, progress: Progress
+) -> Result:
+    level = check.level_for(run.profile, run.held)
+    result = Result(
+        check=check.id,
+        level=level,
+        declared_level=check.level,
+        summary=check.summary,
+        source=check.source_for(run.profile),
+        event=event,
+    )
+    blocker = _blocker(run, check, event)
+    if blocker:
+        result.status, result.reason = "blocked", blocker
+        return _record(run, result, progress)
+    trial = Trial(run, check, event)
+    started = time.perf_counter()
+    try:
+        check.function(trial)
+    except Skip as exc:
+        result.status, result.reason = "skipped", str(exc)
+    except ConformanceFailure as exc:
+        result.status = "failed"
+        result.failures.append(exc)
+    except Exception as exc:  # a bug in a check: report it, do not lose the run
+        result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
+    result.duration = time.perf_counter() - started
+    result.sent = trial.sent
+    return _record(run, result, progress)
+
+
+def _record(run: ReceiverRun, result: Result, progress: Progress) -> Result:
+    """Keep `result` where later checks of the same event look (`requires`)."""
+    with run.lock:
+        run.results[(result.check, result.event)] = result
+    progress.advance(result.name)
+    return result

@@ -1,0 +1,352 @@
+"""What a conformance run found, and the three ways of showing it.
+
+`Result` is one check on one event (or on the whole profile); `Report` is a run. The report
+is shown as a terminal summary, written as JSON (`--report`, schema `hookconform-report/1`,
+described in the README) and as JUnit XML (`--junit`, one testcase per check and event).
+`Progress` is the line that moves while a run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from harness import __version__
+from harness.errors import ConformanceFailure, ExchangeFailure, SenderFailure
+
+Status = Literal["passed", "failed", "blocked", "skipped", "error"]
+REPORT_SCHEMA = "hookconform-report/1"
+EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+@dataclass
+class Result:
+    """The outcome of one check on one event (`event` None: the check covers the profile)."""
+
+    check: str
+    level: str
+    declared_level: str
+    summary: str
+    source: str
+    event: str | None
+    status: Status = "passed"
+    sent: int = 0
+    duration: float = 0.0
+    reason: str = ""
+    failures: list[ConformanceFailure] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.check}[{self.event}]" if self.event else self.check
+
+
+@dataclass
+class Report:
+    """A whole run: what was tested, against what, with which settings, and every result."""
+
+    suite: str
+    profile: Mapping[str, Any]
+    target: str
+    settings: Mapping[str, Any]
+    results: list[Result]
+    started: str
+    duration: float
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("passed", "failed", "blocked", "skipped", "error"), 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        """0 every MUST passed, 1 a MUST failed or could not run, 2 the harness broke."""
+        if any(r.status == "error" for r in self.results):
+            return EXIT_USAGE
+        if any(r.level == "MUST" and r.status in ("failed", "blocked") for r in self.results):
+            return EXIT_NOT_CONFORMANT
+        return EXIT_CONFORMANT
+
+
+def excerpt(data: bytes | str | None, limit: int = 400) -> str:
+    """Text for a person: bytes decoded (invalid bytes replaced), cut at `limit` characters."""
+    if data is None:
+        return ""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+# --- terminal ------------------------------------------------------------------------------
+
+
+def summary(report: Report) -> str:
+    """The terminal summary: one line per check, then every failure in detail."""
+    lines = [
+        f"hookconform {report.suite}: {report.profile['name']} -> {report.target}",
+        "",
+        f"{'check':<28} {'level':<6} {'events':>7}  result",
+    ]
+    by_check: dict[str, list[Result]] = {}
+    for result in report.results:
+        by_check.setdefault(result.check, []).append(result)
+    for check, results in by_check.items():
+        level = results[0].level
+        covered = sum(1 for r in results if r.status in ("passed", "failed"))
+        events = f"{covered}/{len(results)}" if results[0].event else "-"
+        lines.append(f"{check:<28} {level:<6} {events:>7}  {_verdict(results)}")
+    failed = [r for r in report.results if r.status in ("failed", "error")]
+    for result in failed:
+        lines += ["", f"--- {result.level} {result.name} {result.status.upper()}: {result.summary}"]
+        lines += [f"    {line}" for line in _failure_lines(result)]
+    counts = report.counts()
+    verdict = {0: "CONFORMANT", 1: "NOT CONFORMANT", 2: "ERROR"}[report.exit_code]
+    tally = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    lines += ["", f"{verdict}: {tally} ({report.duration:.1f} s)"]
+    return "\n".join(lines)
+
+
+def _verdict(results: Sequence[Result]) -> str:
+    statuses = {r.status for r in results}
+    for status in ("error", "failed", "blocked"):
+        if status in statuses:
+            count = sum(1 for r in results if r.status == status)
+            where = f" ({count} of {len(results)})" if results[0].event else ""
+            reason = next(r.reason for r in results if r.status == status)
+            return f"{status.upper()}{where}" + (f": {reason}" if status == "blocked" else "")
+    if statuses == {"skipped"}:
+        return f"skipped: {results[0].reason}"
+    return "passed"
+
+
+def failure_text(result: Result) -> str:
+    """What went wrong in `result` (sent, seen, expected, source), as the summary shows it."""
+    return "\n".join(_failure_lines(result))
+
+
+def _failure_lines(result: Result) -> list[str]:
+    if result.status == "error":
+        return [result.reason]
+    lines: list[str] = []
+    for failure in result.failures[:1]:
+        lines.append(str(failure))
+        if isinstance(failure, ExchangeFailure):
+            request, response = failure.request, failure.response
+            lines.append(f"sent:     {request['method']} {request['url']}")
+            lines += [f"          {k}: {v}" for k, v in request["headers"].items()]
+            lines.append(f"          body: {request['body'] or '(empty)'}")
+            if response is None or response.get("error"):
+                lines.append(f"seen:     {failure.seen()}")
+            else:
+                lines.append(
+                    f"seen:     HTTP {response['status']} after {response['elapsed']:.3f} s"
+                )
+                lines.append(f"          body: {response['body'] or '(empty)'}")
+            lines.append(f"expected: {failure.expected}")
+            if failure.source:
+                lines.append(f"source:   {failure.source}")
+        elif isinstance(failure, SenderFailure):
+            lines += _sender_lines(failure)
+    if len(result.failures) > 1:
+        lines.append(f"(and {len(result.failures) - 1} more failures in the JSON report)")
+    return lines
+
+
+def _sender_lines(failure: SenderFailure) -> list[str]:
+    """What arrived at the capture server (or what the API answered), expected, source."""
+    lines: list[str] = []
+    arrived = failure.request
+    if arrived is not None:
+        query = f"?{arrived.query}" if arrived.query else ""
+        lines.append(f"arrived:  {arrived.method} {arrived.path}{query}")
+        lines += [f"          {k}: {v}" for k, v in arrived.headers]
+        lines.append(f"          body: {excerpt(arrived.body) or '(empty)'}")
+    if failure.response:
+        lines.append(f"api:      {failure.response}")
+    if failure.expected:
+        lines.append(f"expected: {failure.expected}")
+    if failure.source:
+        lines.append(f"source:   {failure.source}")
+    return lines
+
+
+class Progress:
+    """A one-line progress display on stderr: done/total (check x event) and what just ran.
+
+    On a terminal the line is rewritten in place; otherwise one line is printed per stage.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, enabled: bool = True) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.total = 0
+        self.done = 0
+        self.lock = threading.RLock()  # workers advance while the plan thread notes
+
+    def stage(self, text: str) -> None:
+        """A new stage of the run: one line everywhere."""
+        if self.enabled:
+            self._line(text, final=True)
+
+    def note(self, text: str) -> None:
+        """What the current stage is doing: shown on a terminal only."""
+        if self.tty:
+            self._line(text)
+
+    def start(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def advance(self, name: str) -> None:
+        with self.lock:
+            self.done += 1
+            if self.tty:
+                self._line(f"[{self.done:>4}/{self.total}] {name}")
+
+    def finish(self) -> None:
+        if self.enabled:
+            self._line(f"[{self.done:>4}/{self.total}] checks x events done", final=True)
+
+    def _line(self, text: str, *, final: bool = False) -> None:
+        end = "\n" if final else ""
+        prefix = "\r\x1b[K" if self.tty else ""
+        with self.lock:
+            self.stream.write(f"{prefix}{text[:110]}{end}")
+            self.stream.flush()
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def _failure_json(failure: ConformanceFailure) -> dict[str, Any]:
+    data: dict[str, Any] = {"title": getattr(failure, "title", ""), "message": str(failure)}
+    if isinstance(failure, ExchangeFailure):
+        data.update(
+            kind=type(failure).__name__,
+            expected=failure.expected,
+            source=failure.source,
+            request=failure.request,
+            response=failure.response,
+        )
+    return data
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The report as the `hookconform-report/1` JSON document."""
+    checks: dict[str, dict[str, Any]] = {}
+    for result in report.results:
+        entry = checks.setdefault(
+            result.check,
+            {
+                "id": result.check,
+                "level": result.level,
+                "declared_level": result.declared_level,
+                "summary": result.summary,
+                "source": result.source,
+                "results": [],
+            },
+        )
+        entry["results"].append(
+            {
+                "event": result.event,
+                "status": result.status,
+                "sent": result.sent,
+                "duration_seconds": round(result.duration, 4),
+                "reason": result.reason or None,
+                "failures": [_failure_json(f) for f in result.failures],
+            }
+        )
+    return {
+        "schema": REPORT_SCHEMA,
+        "tool": {"name": "hookconform", "version": __version__},
+        "suite": report.suite,
+        "run": {
+            "started": report.started,
+            "duration_seconds": round(report.duration, 3),
+            "settings": dict(report.settings),
+        },
+        "profile": dict(report.profile),
+        "target": report.target,
+        "conformant": report.exit_code == EXIT_CONFORMANT,
+        "exit_code": report.exit_code,
+        "totals": report.counts(),
+        "checks": list(checks.values()),
+    }
+
+
+def write_json(report: Report, path: str | Path) -> None:
+    Path(path).write_text(
+        json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+# --- JUnit XML -----------------------------------------------------------------------------
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry (generated payloads have them)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def to_junit(report: Report) -> str:
+    """JUnit XML: one testsuite, one testcase per (check, event).
+
+    A failed MUST is a `<failure>`; a failed SHOULD is a passing testcase whose
+    `<system-out>` says what failed, so that CI goes red exactly when the exit code is 1.
+    Blocked and skipped results are `<skipped>`; a harness error is an `<error>`.
+    """
+    counts = report.counts()
+    must_failed = sum(1 for r in report.results if r.status == "failed" and r.level == "MUST")
+    suite = ET.Element(
+        "testsuite",
+        name=f"hookconform.{report.suite}.{report.profile['name']}",
+        tests=str(len(report.results)),
+        failures=str(must_failed),
+        errors=str(counts["error"]),
+        skipped=str(counts["blocked"] + counts["skipped"]),
+        time=f"{report.duration:.3f}",
+        timestamp=report.started,
+    )
+    properties = ET.SubElement(suite, "properties")
+    for key, value in {"target": report.target, **report.settings}.items():
+        ET.SubElement(properties, "property", name=str(key), value=str(value))
+    for result in report.results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"hookconform.{report.suite}.{report.profile['name']}.{result.check}",
+            name=result.name,
+            time=f"{result.duration:.3f}",
+        )
+        text = _xml("\n".join(_failure_lines(result)))
+        if result.status == "failed" and result.level == "MUST":
+            first = result.failures[0] if result.failures else None
+            message = _xml(str(first).splitlines()[0] if first else result.reason)
+            ET.SubElement(case, "failure", message=message, type=result.level).text = text
+        elif result.status == "failed":
+            ET.SubElement(case, "system-out").text = f"SHOULD not met:\n{text}"
+        elif result.status == "error":
+            ET.SubElement(case, "error", message=_xml(result.reason)).text = _xml(result.reason)
+        elif result.status in ("blocked", "skipped"):
+            ET.SubElement(case, "skipped", message=_xml(f"{result.status}: {result.reason}"))
+    root = ET.Element("testsuites", name="hookconform", tests=suite.get("tests", "0"))
+    root.append(suite)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def write_junit(report: Report, path: str | Path) -> None:
+    Path(path).write_text(to_junit(report), encoding="utf-8")
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,524 @@
+"""The sender checks (S-...): the harness plays the receiver and watches what the sender does.
+
+Each is a plain function over a `harness.sender.SenderRun` (and an event for the per-event
+checks), registered once, applied by the profile's semantic kinds. Scenario checks use the
+run's first event; the per-event checks use every event of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.capture import CapturedRequest, Reply
+from harness.checks import check
+from harness.errors import DeliveryFailure, SubscriptionFailure
+from harness.expectations import (
+    authenticity_problems,
+    content_type_problems,
+    envelope_problems,
+    header_problems,
+    payload_problems,
+    schedule_problems,
+)
+from harness.sender import Handle, SenderRun
+
+SUCCESS = 200
+FAILURE = 500
+REDIRECT = 302
+SLACK = 1.5  # seconds of scheduling noise allowed on top of any promise (a loaded CI machine)
+
+
+# When the scenario checks apply, by semantic kind (the docstrings show in `checks list`).
+
+
+def _promises_latency(semantics: Any) -> bool:
+    """latency.max_seconds is set"""
+    return "max_seconds" in semantics["latency"]
+
+
+def _retries_apply(semantics: Any) -> bool:
+    """retry.enabled == true and fire_and_forget.enabled == false"""
+    return semantics["retry"]["enabled"] and not semantics["fire_and_forget"]["enabled"]
+
+
+def _ends_on_gone(semantics: Any) -> bool:
+    """gone.statuses is not empty and gone.action != none"""
+    return bool(semantics["gone"]["statuses"]) and semantics["gone"]["action"] != "none"
+
+
+def _deactivates_when_exhausted(semantics: Any) -> bool:
+    """retries apply, retry.on_exhaustion == deactivate, max_attempts set, an active field"""
+    return (
+        _retries_apply(semantics)
+        and semantics["retry"]["on_exhaustion"] == "deactivate"
+        and "max_attempts" in semantics["retry"]
+        and semantics["subscription"]["management"] == "api"
+        and "active" in semantics["subscription"].get("fields", {})
+    )
+
+
+def _delivered(run: SenderRun, handle: Handle, what: str) -> CapturedRequest:
+    """Trigger the handle's event and return its first delivery; fail when none comes."""
+    run.trigger(handle)
+    try:
+        return run.deliveries(handle, 1)[0]
+    except TimeoutError:
+        raise DeliveryFailure(
+            f"nothing arrived within {run.window:g} s of triggering {handle.event} ({what})",
+            expected=f"a delivery of {handle.event} to {handle.url}",
+        ) from None
+
+
+def _sampled(run: SenderRun, event: str) -> CapturedRequest:
+    sample = run.sample(event)
+    if sample.request is None:
+        raise DeliveryFailure(
+            f"nothing arrived within {run.window:g} s of triggering {event}",
+            expected=f"a delivery of {event}",
+        )
+    return sample.request
+
+
+def _problems(problems: list[str], request: CapturedRequest, expected: str) -> None:
+    if problems:
+        raise DeliveryFailure("; ".join(problems), request=request, expected=expected)
+
+
+def _expect_nothing(run: SenderRun, handle: Handle, problem: str, *, expected: str) -> None:
+    """Watch `handle` for the quiet window; anything that arrives fails the check with
+    `problem`, in which `{n}` stands for how many requests arrived."""
+    arrived = run.quiet(handle)
+    if arrived:
+        raise DeliveryFailure(problem.format(n=len(arrived)), request=arrived[0], expected=expected)
+
+
+def _retries(run: SenderRun, handle: Handle, count: int) -> list[CapturedRequest]:
+    """The first `count` attempts at the handle; fail saying how many came."""
+    window = _retry_window(run, count)
+    try:
+        return run.deliveries(handle, count, timeout=window)
+    except TimeoutError:
+        got = run.received(handle)[handle.handshakes :]
+        raise DeliveryFailure(
+            f"{len(got)} attempt(s) arrived, expected {count} (the first answered with a failure)",
+            request=got[-1] if got else None,
+            expected=f"{count} attempts within {window:.2f} s",
+        ) from None
+
+
+def _retry_window(run: SenderRun, attempts: int) -> float:
+    schedule = run.profile.semantics["retry"]["schedule"]
+    total = sum(schedule[min(i, len(schedule) - 1)] for i in range(attempts - 1))
+    return run.window + run.scaled(total) * 1.5 + 0.5 * attempts
+
+
+# Per event: judged on one delivery of each event.
+
+
+@check(id="S-payload-schema", level="MUST", side="sender", rule="envelope")
+def payload_schema(run: SenderRun, event: str) -> None:
+    """Every delivered body validates against its event's payload schema."""
+    request = _sampled(run, event)
+    expected = f"a body valid against the {event} schema"
+    _problems(payload_problems(run.profile, event, request), request, expected)
+
+
+@check(id="S-headers", level="MUST", side="sender", rule="authenticity")
+def headers(run: SenderRun, event: str) -> None:
+    """Content type, challenge, token, export key, signature and declared headers as promised."""
+    request = _sampled(run, event)
+    problems = [
+        *content_type_problems(request),
+        *authenticity_problems(run.profile, request, run.sample(event).handle.secret),
+        *header_problems(run.profile, event, request),
+    ]
+    _problems(problems, request, "the headers and authenticity value the profile promises")
+
+
+@check(id="S-envelope", level="MUST", side="sender", rule="envelope")
+def envelope(run: SenderRun, event: str) -> None:
+    """The envelope as the profile says: array of one item, wrapped fields, the event name."""
+    request = _sampled(run, event)
+    kind = run.profile.semantics["envelope"]["kind"]
+    _problems(envelope_problems(run.profile, event, request), request, f"a {kind} envelope")
+
+
+@check(
+    id="S-latency",
+    level="MUST",
+    side="sender",
+    rule="latency",
+    applies_to=_promises_latency,
+)
+def latency(run: SenderRun, event: str) -> None:
+    """The first attempt arrives within the profile's latency promise (scaled)."""
+    promise = run.scaled(run.profile.semantics["latency"]["max_seconds"])
+    request = _sampled(run, event)
+    took = run.sample(event).latency or 0.0
+    if took > promise + SLACK:
+        raise DeliveryFailure(
+            f"the first attempt came {took:.3f} s after the event",
+            request=request,
+            expected=f"within {promise:.3f} s (+{SLACK} s slack)",
+        )
+
+
+# Per profile: scenarios on the run's first event.
+
+
+def _first(run: SenderRun) -> str:
+    return run.events()[0]
+
+
+@check(
+    id="S-overwrite",
+    level="MUST",
+    side="sender",
+    rule="subscription",
+    scope="profile",
+    applies_to=[("subscription.model", "overwrite-per-type")],
+)
+def overwrite(run: SenderRun) -> None:
+    """A second subscription for the same type replaces the first; only the new URL receives."""
+    event = _first(run)
+    old = run.subscribe(event)
+    rule = run.profile.semantics["subscription"]
+    if rule.get("on_duplicate", "overwrite") == "reject":
+        _expect_refused(run, event, rule.get("duplicate_status", 422))
+        return
+    new = run.subscribe(event)
+    _delivered(run, new, "after overwrite")
+    stale = run.quiet(old)[old.handshakes :] or run.received(old)[old.handshakes :]
+    if stale:
+        raise DeliveryFailure(
+            f"the replaced subscription still received {len(stale)} delivery(ies)",
+            request=stale[0],
+            expected=f"deliveries of {event} only to the new URL {new.url}",
+        )
+
+
+def _expect_refused(run: SenderRun, event: str, status: int) -> None:
+    try:
+        handle = run.subscribe(event)
+    except SubscriptionFailure as refused:
+        if str(status) in str(refused.response):
+            return
+        raise
+    raise SubscriptionFailure(
+        "a second subscription for the same key was accepted",
+        response=handle.created.summary() if handle.created else "",
+        expected=f"{status}, as on_duplicate: reject says",
+    )
+
+
+@check(
+    id="S-unsubscribe",
+    level="MUST",
+    side="sender",
+    rule="subscription",
+    scope="profile",
+    applies_to=[("subscription.management", "api")],
+)
+def unsubscribe(run: SenderRun) -> None:
+    """After delete nothing arrives, and the list no longer shows the subscription."""
+    event = _first(run)
+    handle = run.subscribe(event)
+    deleted = run.unsubscribe(handle)
+    if deleted is not None and not deleted.ok:
+        raise SubscriptionFailure(
+            "the delete call failed", response=deleted.summary(), expected="a 2xx answer"
+        )
+    run.trigger(handle)
+    _expect_nothing(
+        run,
+        handle,
+        "a delivery arrived after the subscription was deleted",
+        expected="nothing",
+    )
+    if run.state(handle) is not None:
+        raise SubscriptionFailure(
+            "the API still shows the deleted subscription", expected="gone from the list"
+        )
+
+
+def _same_event(first: CapturedRequest, again: CapturedRequest, run: SenderRun) -> list[str]:
+    """A retry carries the same event: the body is the same but for the envelope's send time."""
+    time_pointer = run.profile.semantics["envelope"].get("fields", {}).get("time")
+    try:
+        a, b = first.json(), again.json()
+    except ValueError:
+        return [] if first.body == again.body else ["the retry's body differs from the first"]
+    if time_pointer and isinstance(a, dict) and isinstance(b, dict):
+        key = time_pointer.strip("/")
+        a, b = {**a, key: None}, {**b, key: None}
+    return [] if a == b else ["the retry carries a different body than the first attempt"]
+
+
+@check(
+    id="S-retry-after-failure",
+    level="MUST",
+    side="sender",
+    rule="retry",
+    scope="profile",
+    applies_to=_retries_apply,
+)
+def retry_after_failure(run: SenderRun) -> None:
+    """After a 500 (and, separately, a timeout) a retry arrives within the window, same event."""
+    event = _first(run)
+    handle = run.subscribe(event, replies=[FAILURE])
+    run.trigger(handle)
+    first, again = _retries(run, handle, 2)
+    _problems(_same_event(first, again, run), again, "the same event again")
+    timeout = run.attempt_timeout
+    if timeout is None:
+        return
+    slow = run.subscribe(event, replies=[Reply(SUCCESS, delay=timeout + 0.5)])
+    run.trigger(slow)
+    first, again = _retries(run, slow, 2)
+    _problems(_same_event(first, again, run), again, "the same event again after a timeout")
+
+
+@check(
+    id="S-retry-schedule",
+    level="MUST",
+    side="sender",
+    rule="retry",
+    scope="profile",
+    applies_to=_retries_apply,
+)
+def retry_schedule(run: SenderRun) -> None:
+    """Delays between attempts follow the profile's schedule (scaled) within a tolerance."""
+    rule = run.profile.semantics["retry"]
+    attempts = min(4, rule.get("max_attempts", 4))
+    handle = run.subscribe(_first(run), replies=[FAILURE] * (attempts - 1))
+    run.trigger(handle)
+    arrived = _retries(run, handle, attempts)
+    problems = schedule_problems(run.profile, [r.arrived for r in arrived], run.options.time_scale)
+    _problems(problems, arrived[-1], f"retries after {rule['schedule'][: attempts - 1]} s, scaled")
+
+
+@check(
+    id="S-no-retry-on-success",
+    level="MUST",
+    side="sender",
+    rule="retry",
+    scope="profile",
+    applies_to=[("fire_and_forget.enabled", False)],
+)
+def no_retry_on_success(run: SenderRun) -> None:
+    """A 2xx answer is final (one attempt), and a 3xx is retried only if the profile says so."""
+    event = _first(run)
+    handle = run.subscribe(event, replies=[SUCCESS])
+    _delivered(run, handle, "success")
+    _expect_nothing(
+        run,
+        handle,
+        "{n} more attempt(s) after a 200 answer",
+        expected="exactly one attempt",
+    )
+    retries_3xx = "3xx" in run.profile.semantics["retry"]["retry_on"] and _retries_apply(
+        run.profile.semantics
+    )
+    redirected = run.subscribe(event, replies=[REDIRECT])
+    _delivered(run, redirected, "redirect")
+    if retries_3xx:
+        _retries(run, redirected, 2)
+        return
+    _expect_nothing(
+        run,
+        redirected,
+        f"a {REDIRECT} answer was retried ({{n}} more attempt(s))",
+        expected="no retry after a 3xx: the profile does not retry redirects",
+    )
+
+
+@check(
+    id="S-gone-deactivates",
+    level="MUST",
+    side="sender",
+    rule="gone",
+    scope="profile",
+    applies_to=_ends_on_gone,
+)
+def gone_deactivates(run: SenderRun) -> None:
+    """After the profile's Gone status nothing more arrives and the subscription shows inactive."""
+    event = _first(run)
+    for status in run.profile.semantics["gone"]["statuses"]:
+        handle = run.subscribe(event, replies=[status])
+        _delivered(run, handle, f"answered {status}")
+        run.trigger(handle)
+        _expect_nothing(
+            run,
+            handle,
+            f"{{n}} more delivery(ies) after a {status} answer",
+            expected=f"nothing after {status}: the subscription is ended",
+        )
+        shown = run.state(handle)
+        if shown is not None and shown.active:
+            raise SubscriptionFailure(
+                f"the subscription still shows active after a {status} answer",
+                response=str(shown.raw),
+                expected="inactive or removed",
+            )
+
+
+@check(
+    id="S-disable-after-exhaustion",
+    level="MUST",
+    side="sender",
+    rule="retry",
+    scope="profile",
+    applies_to=_deactivates_when_exhausted,
+)
+def disable_after_exhaustion(run: SenderRun) -> None:
+    """After the last attempt the subscription is disabled; re-enabling it works."""
+    attempts = run.profile.semantics["retry"]["max_attempts"]
+    handle = run.subscribe(_first(run), replies=[FAILURE] * attempts)
+    run.trigger(handle)
+    _retries(run, handle, attempts)
+    if not run.wait_until(lambda: _inactive(run, handle), timeout=run.window):
+        raise SubscriptionFailure(
+            f"the subscription is still active after {attempts} failed attempts",
+            expected="disabled (active flag false)",
+        )
+    assert run.client is not None
+    assert handle.subscription is not None
+    answer = run.client.update(handle.subscription, active=True)
+    if not answer.ok or _inactive(run, handle):
+        raise SubscriptionFailure(
+            "re-enabling the subscription failed", response=answer.summary(), expected="active"
+        )
+    _delivered(run, handle, "after re-enabling")
+
+
+def _inactive(run: SenderRun, handle: Handle) -> bool:
+    shown = run.state(handle)
+    return shown is None or shown.active is False
+
+
+@check(
+    id="S-fire-and-forget",
+    level="SHOULD",
+    side="sender",
+    rule="fire_and_forget",
+    scope="profile",
+    applies_to=[("fire_and_forget.enabled", True)],
+)
+def fire_and_forget(run: SenderRun) -> None:
+    """One attempt whatever the answer: a 500 is neither retried nor reported."""
+    handle = run.subscribe(_first(run), replies=[FAILURE])
+    _delivered(run, handle, "answered 500")
+    _expect_nothing(
+        run,
+        handle,
+        "{n} more attempt(s) after a 500",
+        expected="exactly one attempt: the provider does not wait for the answer",
+    )
+
+
+@check(
+    id="S-validation-before-activation",
+    level="MUST",
+    side="sender",
+    rule="handshake",
+    scope="profile",
+    applies_to=[("handshake", "secret-confirmation")],
+)
+def validation_before_activation(run: SenderRun) -> None:
+    """Nothing before validation; the secret arrives as promised; a new URL needs it again."""
+    event = _first(run)
+    handle = run.subscribe(event, activate=False)
+    run.trigger(handle)
+    _expect_nothing(
+        run,
+        handle,
+        "a delivery arrived before the webhook was validated",
+        expected="nothing until validated",
+    )
+    run.validate(handle)
+    _delivered(run, handle, "after validation")
+    if "url" not in run.profile.semantics["handshake"].get("revalidate_on", []):
+        return
+    moved = run.move(handle)
+    run.trigger(moved)
+    _expect_nothing(
+        run,
+        moved,
+        "a delivery arrived at a changed URL before it was validated again",
+        expected="the webhook inactive until validated again",
+    )
+
+
+@check(
+    id="S-hook-secret-handshake",
+    level="MUST",
+    side="sender",
+    rule="handshake",
+    scope="profile",
+    applies_to=[("handshake", "hook-secret-echo"), ("subscription.management", "api")],
+)
+def hook_secret_handshake(run: SenderRun) -> None:
+    """Create blocks on the X-Hook-Secret echo; no echo -> inactive; a failure fails the create."""
+    rule = run.profile.semantics["handshake"]
+    header = rule["header"]
+    event = _first(run)
+    echoed = run.subscribe(event)
+    handshake = run.received(echoed)
+    if not handshake or handshake[0].header(header) is None:
+        raise SubscriptionFailure(
+            f"create returned without sending {header} to the target first",
+            response=echoed.created.summary() if echoed.created else "",
+            expected=f"a POST with {header} while the create call is open",
+        )
+    shown = run.state(echoed)
+    if shown is None or shown.active is False:
+        raise SubscriptionFailure(
+            "the subscription is not active although the target echoed the secret",
+            response=str(shown.raw if shown else "not found"),
+            expected="active",
+        )
+    silent = run.subscribe(event, replies=[], echo=False)
+    shown = run.state(silent)
+    if rule["without_echo"] == "inactive" and shown is not None and shown.active:
+        raise SubscriptionFailure(
+            "the target answered 200 without the echo, yet the subscription is active",
+            response=str(shown.raw),
+            expected="inactive until confirmed",
+        )
+    try:
+        refused = run.subscribe(event, replies=[], echo=False, handshake_status=FAILURE)
+    except SubscriptionFailure as failed:
+        if " -> 4" in str(failed.response):
+            return
+        raise SubscriptionFailure(
+            "the target answered 500 to the handshake and create did not answer 4xx",
+            response=failed.response,
+            expected="a 4xx that says why",
+        ) from None
+    raise SubscriptionFailure(
+        "the target answered 500 to the handshake, yet create succeeded",
+        response=refused.created.summary() if refused.created else "",
+        expected="the create call fails with a 4xx",
+    )
+
+
+@check(
+    id="S-api-fuzz",
+    level="MUST",
+    side="sender",
+    rule="subscription",
+    scope="profile",
+    applies_to=[("subscription.management", "api")],
+)
+def api_fuzz(run: SenderRun) -> None:
+    """schemathesis on the subscription API: no 5xx, answers match their schemas."""
+    from harness.fuzz import fuzz_subscription_api  # schemathesis loads slowly
+
+    problems = fuzz_subscription_api(run)
+    if problems:
+        first = problems[0]
+        raise SubscriptionFailure(
+            f"{len(problems)} problem(s); first: {first.title}",
+            response=first.detail,
+            expected="no server error and every answer as the OpenAPI document says",
+        )

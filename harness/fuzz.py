@@ -1,0 +1,97 @@
+"""schemathesis against a sender's subscription API, as the profile's OpenAPI describes it.
+
+Every operation of the profile's `paths` gets a bounded number of generated requests (valid
+and invalid ones); each answer must not be a server error and must match the response schema
+the document declares for its status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from harness.profiles import Profile
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@dataclass(frozen=True)
+class FuzzProblem:
+    """One answer that broke a check: which operation, which check, the details."""
+
+    operation: str
+    title: str
+    detail: str
+
+
+def api_document(profile: Profile) -> dict[str, Any]:
+    """The profile's subscription API alone, as an OpenAPI 3.1 document."""
+    document = {k: v for k, v in profile.openapi.items() if k != "webhooks"}
+    document.setdefault("paths", {})
+    return document
+
+
+def fuzz(
+    profile: Profile,
+    base_url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_examples: int = 10,
+    seed_value: int = 0,
+) -> list[FuzzProblem]:
+    """Run the checks on every operation; the problems found (at most one per operation)."""
+    schema = schemathesis.openapi.from_dict(api_document(profile))
+    problems = []
+    for result in schema.get_all_operations():
+        problem = _fuzz_operation(
+            result.ok(), base_url, dict(headers or {}), max_examples, seed_value
+        )
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _fuzz_operation(
+    operation: Any, base_url: str, headers: dict[str, str], max_examples: int, seed_value: int
+) -> FuzzProblem | None:
+    found: list[FuzzProblem] = []
+
+    @seed(seed_value)
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(operation.as_strategy())
+    def one(case: Any) -> None:
+        if found:
+            return
+        response = case.call(base_url=base_url, headers=headers, timeout=10)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except AssertionError as exc:
+            text = str(exc).strip()
+            found.append(
+                FuzzProblem(
+                    operation.label,
+                    text.splitlines()[0] if text else type(exc).__name__,
+                    f"{case.method} {case.formatted_path} -> {response.status_code}: {text}"[:800],
+                )
+            )
+
+    one()
+    return found[0] if found else None
+
+
+def fuzz_subscription_api(run: Any) -> list[FuzzProblem]:
+    """`fuzz` with a sender run's API base and credentials."""
+    client = run.client
+    return fuzz(run.profile, client.base_url, headers=client.headers)

@@ -1,0 +1,640 @@
+"""The sender suite's run context: the harness plays the receiver of a webhook sender.
+
+A run holds the capture server (each subscription under test gets its own path on it), the
+way to make subscriptions (the sender's subscription API from the profile, a hookconform mock
+provider's control API for settings-screen providers, or a user's `--subscribe-cmd`), the way
+to make the sender emit an event (`--trigger CMD`, `--trigger-url URL`, or the mock's control
+API when `--api` is a mock), and the clock: every window and delay the profile promises is
+multiplied by the time scale the sender runs on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import secrets
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import urllib3
+
+from harness import checks as registry
+from harness.capture import CapturedRequest, CaptureServer, Reply
+from harness.errors import (
+    ConformanceFailure,
+    DeliveryFailure,
+    HarnessError,
+    SenderFailure,
+    SubscriptionFailure,
+    TargetUnreachable,
+)
+from harness.profiles import Profile
+from harness.report import Progress, Report, Result, now_iso
+from harness.subscriber import ApiResponse, Subscription, SubscriptionClient
+from harness.wire import get_pointer
+from mock_provider.auth import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
+
+SUCCESS = 200
+
+CONTROL = "/_mock"
+# The credentials a hookconform mock provider accepts unless told otherwise (`hookconform mock
+# --api-key`, `--basic-auth`); the sender suite uses them against a mock when given none.
+MOCK_API_KEY = DEFAULT_API_KEY
+MOCK_BASIC_AUTH = tuple(DEFAULT_BASIC_AUTH.split(":", 1))
+
+
+@dataclass
+class Handle:
+    """A subscription the run made: where its deliveries arrive and what it was given."""
+
+    event: str
+    path: str
+    url: str
+    secret: str | None
+    subscription: Subscription | None = None  # through a subscription API
+    webhook_id: Any = None  # through a mock's control API
+    created: ApiResponse | None = None
+    handshakes: int = 0  # requests to the path that were handshakes, not deliveries
+
+
+@dataclass
+class Sample:
+    """The first delivery of an event, and when it was triggered."""
+
+    handle: Handle
+    request: CapturedRequest | None
+    triggered: float
+
+    @property
+    def latency(self) -> float | None:
+        return self.request.arrived - self.triggered if self.request else None
+
+
+def validation_secrets(profile: Profile, request: CapturedRequest) -> dict[str, Any]:
+    """The secret a validation request carries, by where the handshake kind puts it."""
+    rule = profile.semantics["handshake"]
+    found: dict[str, Any] = {}
+    if "query" in rule["secret_in"]:
+        found["query"] = parse_qs(request.query).get(rule["query_param"], [None])[0]
+    if "body" in rule["secret_in"]:
+        try:
+            found["body"] = get_pointer(request.json(), rule["body_pointer"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            found["body"] = None
+    return found
+
+
+def mock_credentials(profile: Profile) -> tuple[dict[str, str], tuple[str, str] | None]:
+    """A mock provider's default credentials, in the profile's first security scheme."""
+    schemes = profile.openapi.get("components", {}).get("securitySchemes", {})
+    for requirement in profile.openapi.get("security", []):
+        for name in requirement:
+            scheme = schemes.get(name, {})
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                return {scheme["name"]: MOCK_API_KEY}, None
+            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
+                return {"Authorization": f"Bearer {MOCK_API_KEY}"}, None
+            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
+                return {}, MOCK_BASIC_AUTH
+    return {}, None
+
+
+class MockControl:
+    """The control API of a hookconform mock provider (`/_mock/`)."""
+
+    def __init__(self, root: str, http: urllib3.PoolManager) -> None:
+        self.root = root.rstrip("/")
+        self.http = http
+
+    @classmethod
+    def detect(cls, api_url: str, http: urllib3.PoolManager) -> MockControl | None:
+        """The mock behind `api_url` (its base URL or a `/<profile>/` mount), if it is one."""
+        parts = urlsplit(api_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        for root in dict.fromkeys([api_url.rstrip("/"), origin]):
+            try:
+                answer = http.request("GET", f"{root}{CONTROL}/profiles", timeout=5)
+            except urllib3.exceptions.NewConnectionError as exc:
+                raise TargetUnreachable(f"cannot reach {api_url}: {exc}") from None
+            except urllib3.exceptions.HTTPError:
+                continue
+            if answer.status == 200 and b'"profiles"' in answer.data:
+                return cls(root, http)
+        return None
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data else {}
+        answer = self.http.request(
+            method, f"{self.root}{CONTROL}{path}", body=data, headers=headers, timeout=30
+        )
+        try:
+            return answer.status, json.loads(answer.data or b"null")
+        except ValueError:
+            return answer.status, answer.data.decode("utf-8", "replace")
+
+    def checked(self, method: str, path: str, body: Any = None) -> Any:
+        status, answer = self.call(method, path, body)
+        if not 200 <= status < 300:
+            raise HarnessError(f"mock control API {method} {path} answered {status}: {answer}")
+        return answer
+
+
+@dataclass
+class SenderOptions:
+    """What the user told `hookconform sender`."""
+
+    api: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    basic_auth: tuple[str, str] | None = None
+    trigger_cmd: str | None = None
+    trigger_url: str | None = None
+    subscribe_cmd: str | None = None
+    secret: str | None = None
+    time_scale: float = 1.0
+    window: float | None = None
+    callback_host: str = "127.0.0.1"
+    events: tuple[str, ...] = ()
+    attempt_timeout: float | None = None  # the sender's per-attempt timeout, when known
+
+
+class SenderRun:
+    """Everything a sender check needs: subscribe, trigger, watch, with the scaled clock."""
+
+    def __init__(self, profile: Profile, options: SenderOptions) -> None:
+        self.profile = profile
+        self.options = options
+        self._names = itertools.count(1)
+        self._handles: list[Handle] = []
+        self._samples: dict[str, Sample] = {}
+        self.attempt_timeout = options.attempt_timeout
+        self.http = urllib3.PoolManager(retries=False, maxsize=4)
+        try:
+            self._connect(profile, options)
+            # Last, so that a refusal above leaves no listening socket behind.
+            self.capture = CaptureServer(host=options.callback_host)
+        except BaseException:
+            self.http.clear()
+            raise
+
+    def _connect(self, profile: Profile, options: SenderOptions) -> None:
+        """Find out whether `--api` is a mock, build the subscription client, and refuse to
+        start when there is no way to subscribe or to trigger."""
+        self.mock = MockControl.detect(options.api, self.http) if options.api else None
+        self.mock_profile = self._mock_profile()
+        if self.mock is not None and not options.headers and not options.basic_auth:
+            options.headers, options.basic_auth = mock_credentials(profile)
+        self.client = (
+            SubscriptionClient(
+                profile,
+                self._api_base(),
+                headers=options.headers,
+                basic_auth=options.basic_auth,
+                http=self.http,
+            )
+            if profile.semantics["subscription"]["management"] == "api" and options.api
+            else None
+        )
+        self._check_can_run()
+
+    # Lifecycle.
+
+    def __enter__(self) -> SenderRun:
+        self.capture.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cleanup()
+        self.capture.stop()
+        self.http.clear()
+
+    def _mock_profile(self) -> str | None:
+        if self.mock is None:
+            return None
+        listed = self.mock.checked("GET", "/profiles")["profiles"]
+        names = [p["name"] for p in listed]
+        if self.profile.name not in names and len(names) != 1:
+            raise HarnessError(
+                f"the mock at {self.mock.root} serves {', '.join(names)}, not {self.profile.name!r}"
+            )
+        return self.profile.name if self.profile.name in names else names[0]
+
+    def _api_base(self) -> str:
+        """The subscription API's base: a mock serving several profiles mounts each under
+        `/<profile>/`."""
+        assert self.options.api
+        base = self.options.api.rstrip("/")
+        if self.mock is not None and base == self.mock.root:
+            listed = self.mock.checked("GET", "/profiles")["profiles"]
+            if len(listed) > 1:
+                return f"{base}/{self.mock_profile}"
+        return base
+
+    def _check_can_run(self) -> None:
+        management = self.profile.semantics["subscription"]["management"]
+        if management == "api" and not self.options.api:
+            raise HarnessError("--api URL is needed: the sender's subscription API base URL")
+        if management == "settings-screen" and not (self.mock or self.options.subscribe_cmd):
+            raise HarnessError(
+                f"profile {self.profile.name!r} is configured in a settings screen: pass "
+                "--subscribe-cmd, or a hookconform mock provider as --api"
+            )
+        if not (self.mock or self.options.trigger_cmd or self.options.trigger_url):
+            raise HarnessError(
+                "no way to make the sender emit events: pass --trigger CMD or --trigger-url "
+                "URL (not needed when --api is a hookconform mock provider)"
+            )
+
+    def cleanup(self) -> None:
+        """Delete what the run subscribed, best effort, so a rerun starts clean."""
+        for handle in reversed(self._handles):
+            with contextlib.suppress(HarnessError, urllib3.exceptions.HTTPError):
+                self.unsubscribe(handle)
+        self._handles.clear()
+
+    # The clock.
+
+    def scaled(self, seconds: float) -> float:
+        return seconds * self.options.time_scale
+
+    @property
+    def window(self) -> float:
+        """How long to wait for something that should arrive (or should not)."""
+        if self.options.window is not None:
+            return self.options.window
+        promise = self.profile.semantics["latency"].get("max_seconds", 60)
+        return max(self.scaled(promise), 1.0)
+
+    @property
+    def quiet_window(self) -> float:
+        """How long to watch for something that must not arrive."""
+        return min(self.window, 1.0) if self.options.window is None else self.options.window
+
+    # Events.
+
+    def events(self) -> list[str]:
+        chosen = list(self.options.events) or list(self.profile.events)
+        for name in chosen:
+            self.profile.event(name)
+        return chosen
+
+    # Subscribing.
+
+    def subscribe(
+        self,
+        event: str,
+        *,
+        replies: list[Reply | int] | None = None,
+        secret: str | None = "generate",
+        activate: bool = True,
+        echo: bool = True,
+        handshake_status: int | None = None,
+    ) -> Handle:
+        """Subscribe a fresh capture path to `event`.
+
+        `replies` scripts the path's answers to deliveries (then 200). What the handshake kind
+        needs comes first: the answer to the X-Hook-Secret request while the create call is
+        open (`echo`, `handshake_status`), and, with `activate`, the validation of a
+        secret-confirmation webhook.
+        """
+        path = f"{self.profile.name}-{next(self._names)}"
+        url = self.capture.url_for(path)
+        handshake = self.profile.semantics["handshake"]
+        script: list[Reply | int] = []
+        if handshake["kind"] == "hook-secret-echo" and self.client is not None:
+            status = handshake_status or handshake["accept_statuses"][0]
+            script.append(Reply(status, echo=(handshake["header"],) if echo else ()))
+        if handshake["kind"] == "secret-confirmation" and activate:
+            script.append(SUCCESS)
+        self.capture.script(path, [*script, *(replies or [])])
+        if secret == "generate":
+            secret = self._secret_for()
+        handle = Handle(event=event, path=path, url=url, secret=secret)
+        if self.client is not None:
+            response, made = self.client.create(
+                event, url, secret=self._subscription_secret(secret)
+            )
+            handle.created, handle.subscription = response, made
+            if not response.ok:
+                raise SubscriptionFailure(
+                    "the sender refused a valid subscription",
+                    response=response.summary(),
+                    expected="a 2xx answer with the new subscription",
+                )
+        elif self.options.subscribe_cmd:
+            self._run(self.options.subscribe_cmd, event=event, url=url, secret=secret)
+        else:
+            handle.webhook_id = self._mock_webhook(event, url, secret)
+        self._handles.append(handle)
+        handle.handshakes = len(self.capture.requests_for(path))
+        if handshake["kind"] == "hook-secret-echo" and handle.handshakes:
+            # The handshake's secret is the shared secret from then on (Asana's X-Hook-Secret
+            # keys X-Hook-Signature): the sender chose it, not the harness.
+            handle.secret = self.capture.requests_for(path)[0].header(handshake["header"])
+        elif handshake["kind"] == "hook-secret-echo" and script:
+            self.capture.script(path, replies or [])  # no handshake came: deliveries first
+        if handshake["kind"] == "secret-confirmation" and activate:
+            self.validate(handle)
+        return handle
+
+    def validate(self, handle: Handle) -> CapturedRequest:
+        """Press "validate" and confirm the secret the endpoint received (through the mock).
+
+        Returns the validation request; `DeliveryFailure` when it carries no secret where the
+        profile says, `SubscriptionFailure` when the confirmation is refused.
+        """
+        rule = self.profile.semantics["handshake"]
+        if self.mock is None:
+            raise HarnessError(
+                "validating a webhook is a person's action in the provider's settings screen: "
+                "pass a hookconform mock provider as --api to drive it"
+            )
+        before = len(self.received(handle))
+        self.mock.checked("POST", f"/webhooks/{handle.webhook_id}/validate")
+        try:
+            request = self.arrivals(handle, before + 1)[before]
+        except TimeoutError:
+            raise DeliveryFailure(
+                "no validation request arrived after pressing validate",
+                expected=f"a {rule['method']} carrying the secret to {handle.url}",
+            ) from None
+        found = validation_secrets(self.profile, request)
+        missing = [where for where, value in found.items() if not value]
+        if missing:
+            raise DeliveryFailure(
+                f"the validation request has no secret in its {' and '.join(missing)}",
+                request=request,
+                expected=f"the secret in the {' and '.join(rule['secret_in'])}",
+            )
+        secret = next(iter(found.values()))
+        status, answer = self.mock.call(
+            "POST", f"/webhooks/{handle.webhook_id}/confirm", {"secret": secret}
+        )
+        if status != 200:
+            raise SubscriptionFailure(
+                "confirming with the secret the endpoint received failed",
+                response=f"{status} {answer}",
+                expected="200 and the webhook active",
+            )
+        handle.handshakes = len(self.received(handle))
+        return request
+
+    def sample(self, event: str) -> Sample:
+        """One delivery of `event` to a fresh subscription, shared by the per-event checks."""
+        if event not in self._samples:
+            handle = self.subscribe(event)
+            triggered = time.monotonic()
+            self.trigger(handle)
+            try:
+                request = self.deliveries(handle, 1)[0]
+            except TimeoutError:
+                request = None
+            self._samples[event] = Sample(handle, request, triggered)
+            self.unsubscribe(handle)
+        return self._samples[event]
+
+    def _secret_for(self) -> str | None:
+        """The secret to subscribe with: what the authenticity kind takes from a subscription."""
+        rule = self.profile.semantics["authenticity"]
+        origin = rule.get("value_from", {})
+        if "account_setting" in origin:
+            return self.account_secret(origin["account_setting"])
+        if "subscription_field" in origin:
+            return f"hc-{secrets.token_hex(6)}"
+        return None
+
+    def _subscription_secret(self, secret: str | None) -> str | None:
+        origin = self.profile.semantics["authenticity"].get("value_from", {})
+        return secret if "subscription_field" in origin else None
+
+    def account_secret(self, setting: str) -> str | None:
+        """An account-wide value (HireHop's export key): --secret, or the mock's setting."""
+        if self.options.secret is not None:
+            return self.options.secret
+        if self.mock is not None:
+            status, answer = self.mock.call("GET", "/settings")
+            if status == 200 and isinstance(answer, dict):
+                value = answer.get("settings", {}).get(self.mock_profile or "", {}).get(setting)
+                return str(value) if value is not None else None
+        return None
+
+    def _mock_webhook(self, event: str, url: str, secret: str | None) -> Any:
+        """A webhook made as a person would in the settings screen, through the mock."""
+        body: dict[str, Any] = {"profile": self.mock_profile, "url": url}
+        if self.profile.semantics["subscription"]["events_per_subscription"] == "many":
+            body["events"] = [event]
+        else:
+            body["event"] = event
+        origin = self.profile.semantics["authenticity"].get("value_from", {})
+        if "subscription_field" in origin and secret is not None:
+            body[origin["subscription_field"]] = secret
+        return self.mock.checked("POST", "/webhooks", body)["id"]  # type: ignore[union-attr]
+
+    def move(self, handle: Handle) -> Handle:
+        """Point the handle's subscription at a new capture path; the handle for the new URL."""
+        path = f"{handle.path}-moved"
+        moved = Handle(
+            event=handle.event,
+            path=path,
+            url=self.capture.url_for(path),
+            secret=handle.secret,
+            subscription=handle.subscription,
+            webhook_id=handle.webhook_id,
+        )
+        if self.client is not None and handle.subscription is not None:
+            answer = self.client.update(handle.subscription, target_url=moved.url)
+            if not answer.ok:
+                raise SubscriptionFailure(
+                    "changing the target URL failed", response=answer.summary(), expected="2xx"
+                )
+        elif self.mock is not None:
+            self.mock.checked("PATCH", f"/webhooks/{handle.webhook_id}", {"url": moved.url})
+        else:
+            raise HarnessError("changing a URL needs the subscription API or the mock")
+        self._handles = [moved if h is handle else h for h in self._handles]
+        return moved
+
+    def unsubscribe(self, handle: Handle) -> ApiResponse | None:
+        if handle in self._handles:
+            self._handles.remove(handle)
+        if self.client is not None and handle.subscription is not None:
+            return self.client.delete(handle.subscription)
+        if self.mock is not None and handle.webhook_id is not None:
+            self.mock.call("DELETE", f"/webhooks/{handle.webhook_id}")
+        return None
+
+    def state(self, handle: Handle) -> Subscription | None:
+        """The subscription as the sender shows it now; None when it is gone."""
+        if self.client is not None and handle.subscription is not None:
+            return self.client.find(handle.subscription)
+        if self.mock is not None:
+            status, answer = self.mock.call("GET", "/subscriptions")
+            for item in answer.get("subscriptions", []) if status == 200 else []:
+                if str(item.get("id")) == str(handle.webhook_id):
+                    return Subscription(
+                        item["id"], handle.event, item.get("target_url", ""), item.get("active")
+                    )
+        return None
+
+    # Triggering.
+
+    def trigger(self, handle: Handle) -> None:
+        """Make the sender emit `handle.event` once."""
+        if self.options.trigger_cmd:
+            self._run(self.options.trigger_cmd, event=handle.event, handle=handle)
+        elif self.options.trigger_url:
+            try:
+                answer = self.http.request(
+                    "POST",
+                    self.options.trigger_url,
+                    body=json.dumps({"type": handle.event}).encode(),
+                    headers={"Content-Type": "application/json"},
+                    timeout=30,
+                )
+            except urllib3.exceptions.HTTPError as exc:
+                raise HarnessError(f"--trigger-url {self.options.trigger_url}: {exc}") from None
+            if not 200 <= answer.status < 300:
+                raise HarnessError(
+                    f"--trigger-url {self.options.trigger_url} answered {answer.status}"
+                )
+        else:
+            assert self.mock is not None  # _check_can_run made sure of a way to trigger
+            self.mock.checked(
+                "POST", "/events", {"profile": self.mock_profile, "type": handle.event}
+            )
+
+    def _run(self, command: str | None, **values: Any) -> None:
+        handle: Handle | None = values.get("handle")
+        env = {
+            **os.environ,
+            "HOOKCONFORM_EVENT": values["event"],
+            "HOOKCONFORM_PROFILE": self.profile.name,
+            "HOOKCONFORM_URL": values.get("url") or (handle.url if handle else ""),
+            "HOOKCONFORM_SECRET": values.get("secret") or (handle.secret if handle else "") or "",
+            "HOOKCONFORM_SUBSCRIPTION": json.dumps(
+                handle.subscription.raw if handle and handle.subscription else {}
+            ),
+        }
+        done = subprocess.run(
+            command or "", shell=True, env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise HarnessError(
+                f"command {command!r} exited {done.returncode}: {done.stderr.strip()[:300]}"
+            )
+
+    # Watching.
+
+    def arrivals(
+        self, handle: Handle, count: int, timeout: float | None = None
+    ) -> list[CapturedRequest]:
+        """The first `count` requests to the handle's path; TimeoutError when they do not come."""
+        return self.capture.wait_for(count, timeout or self.window, path=handle.path)[:count]
+
+    def deliveries(
+        self, handle: Handle, count: int, timeout: float | None = None
+    ) -> list[CapturedRequest]:
+        """The first `count` deliveries (handshake requests left out); TimeoutError when late."""
+        wanted = handle.handshakes + count
+        return self.arrivals(handle, wanted, timeout)[handle.handshakes : wanted]
+
+    def quiet(self, handle: Handle, seconds: float | None = None) -> list[CapturedRequest]:
+        """Watch the handle's path for `seconds`; what arrived meanwhile (should be nothing)."""
+        before = len(self.capture.requests_for(handle.path))
+        time.sleep(self.quiet_window if seconds is None else seconds)
+        return self.capture.requests_for(handle.path)[before:]
+
+    def received(self, handle: Handle) -> list[CapturedRequest]:
+        """Every request to the handle's path so far, handshake requests included."""
+        return self.capture.requests_for(handle.path)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Poll `predicate` until it holds or `timeout` passes (for states the API shows)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if predicate():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+
+def run_sender(
+    profile: Profile,
+    options: SenderOptions,
+    *,
+    checks: Sequence[str] = (),
+    exclude_checks: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Run the sender suite for `profile` against the sender `options.api` and report.
+
+    Checks run one after the other: they subscribe and trigger on the same sender, and a
+    subscription of one must not overwrite or use up the quota of another's. Each check
+    deletes what it subscribed before the next starts.
+    """
+    progress = progress or Progress(enabled=False)
+    if options.time_scale <= 0:
+        raise HarnessError("--time-scale must be more than 0")
+    chosen = registry.select(registry.registered("sender", profile), checks, exclude_checks)
+    started, clock = now_iso(), time.perf_counter()
+    results = []
+    with SenderRun(profile, options) as run:
+        events = run.events()
+        units = [(c, e) for c in chosen for e in ([None] if c.scope == "profile" else events)]
+        progress.start(len(units))
+        for check, event in units:
+            results.append(_run_check(run, check, event))
+            progress.advance(results[-1].name)
+            if check.scope == "profile":
+                run.cleanup()
+    progress.finish()
+    return Report(
+        suite="sender",
+        profile={"name": profile.name, "title": profile.title},
+        target=options.api or options.trigger_url or options.trigger_cmd or "",
+        settings={
+            "events": events,
+            "checks": [c.id for c in chosen],
+            "time_scale": options.time_scale,
+            "window_seconds": run.window,
+            "mock_provider": run.mock is not None,
+        },
+        results=results,
+        started=started,
+        duration=time.perf_counter() - clock,
+    )
+
+
+def _run_check(run: SenderRun, check: registry.Check, event: str | None) -> Result:
+    result = Result(
+        check=check.id,
+        level=check.level_for(run.profile),
+        declared_level=check.level,
+        summary=check.summary,
+        source=check.source_for(run.profile),
+        event=event,
+    )
+    started = time.perf_counter()
+    try:
+        if event is None:
+            check.function(run)
+        else:
+            check.function(run, event)
+    except ConformanceFailure as exc:
+        if isinstance(exc, SenderFailure) and not exc.source:
+            exc.source = result.source
+        result.status = "failed"
+        result.failures.append(exc)
+    except TargetUnreachable:
+        raise
+    except HarnessError as exc:
+        result.status, result.reason = "error", str(exc)
+    result.duration = time.perf_counter() - started
+    return result

@@ -1,0 +1,245 @@
+"""The sender suite against the mock provider over loopback: it passes, and every fault fails
+the check that should catch it (harness.sender, harness.checks.sender)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.errors import HarnessError, TargetUnreachable
+from harness.profiles import load_profiles
+from harness.report import Report
+from harness.sender import SenderOptions, run_sender
+from mock_provider.app import MockConfig
+from mock_provider.server import MockServer
+
+CATALOG = load_profiles()
+# Factorial's 20 attempts over 48 h need a smaller scale than the others to stay quick.
+SCALES = {"factorial": 0.00001}
+SCALE = 0.00005
+TIMEOUT = 0.5  # the mock's per-attempt timeout, so that S-retry-after-failure tries one
+
+
+def run(
+    profile: str,
+    *faults: str,
+    events: tuple[str, ...] = (),
+    window: float = 0.4,
+    checks: tuple[str, ...] = (),
+) -> Report:
+    scale = SCALES.get(profile, SCALE)
+    config = MockConfig(profiles=[profile], time_scale=scale, faults=list(faults), timeout=TIMEOUT)
+    with MockServer(config) as mock:
+        chosen = SenderOptions(
+            api=mock.url,
+            time_scale=scale,
+            window=window,
+            attempt_timeout=TIMEOUT,
+            events=events,
+        )
+        return run_sender(CATALOG.get(profile), chosen, checks=checks)
+
+
+def failed(report: Report, level: str = "MUST") -> set[str]:
+    return {r.check for r in report.results if r.status == "failed" and r.level == level}
+
+
+@pytest.mark.parametrize("profile", sorted(p.name for p in CATALOG))
+def test_the_mock_provider_passes_every_check(profile: str) -> None:
+    report = run(profile)
+    problems = [
+        f"{r.name}: {r.status} {r.reason} {r.failures}"
+        for r in report.results
+        if r.status != "passed"
+    ]
+    assert problems == []
+    assert report.exit_code == 0
+
+
+# fault -> (profile it shows on, the check that must catch it)
+FAULTS = {
+    "no-retry": ("resthooks", "S-retry-after-failure"),
+    "ignore-gone": ("resthooks", "S-gone-deactivates"),
+    "no-overwrite": ("factorial-v1", "S-overwrite"),
+    "wrong-challenge": ("factorial-v1", "S-headers"),
+    "missing-challenge": ("factorial", "S-headers"),
+    "schema-drift": ("staffology", "S-payload-schema"),
+    "duplicate-delivery": ("resthooks", "S-no-retry-on-success"),
+    "out-of-order": ("factorial", "S-latency"),
+    "skip-validation": ("clockodo", "S-validation-before-activation"),
+    "drop-token": ("clockodo", "S-headers"),
+    "no-hook-secret": ("resthooks", "S-hook-secret-handshake"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_every_fault_fails_the_check_that_catches_it(fault: str) -> None:
+    """Without the fault the check passes (the test above); with it, the run exits 1."""
+    profile, check = FAULTS[fault]
+    events = tuple(list(CATALOG.get(profile).events)[:2])
+    # Held deliveries (out-of-order) come after the window unless it is wide enough.
+    window = 4.0 if fault == "out-of-order" else 0.4
+    report = run(profile, fault, events=events, window=window, checks=(check,))
+    assert report.exit_code == 1
+    assert failed(report) == {check}, [(r.name, r.status) for r in report.results]
+
+
+def test_a_failure_says_what_arrived_and_what_was_expected() -> None:
+    report = run("factorial-v1", "wrong-challenge", events=("employee_created",))
+    [result] = [r for r in report.results if r.check == "S-headers"]
+    [failure] = result.failures
+    assert "header x-factorial-wh-challenge is" in str(failure)
+    assert failure.expected == "the headers and authenticity value the profile promises"
+    assert failure.request is not None
+    assert failure.request.json()["first_name"]
+    assert "x-factorial-wh-challenge" in result.source
+
+
+def test_trigger_and_subscribe_commands_get_the_documented_environment(tmp_path: Path) -> None:
+    """A settings-screen sender driven only by user commands (HireHop through the mock)."""
+    log = tmp_path / "seen.jsonl"
+    script = tmp_path / "hook.py"
+    script.write_text(
+        "import json, os, sys, urllib.request\n"
+        "mock, action = sys.argv[1], sys.argv[2]\n"
+        "env = {k: v for k, v in os.environ.items() if k.startswith('HOOKCONFORM_')}\n"
+        f"open({str(log)!r}, 'a').write(json.dumps([action, env]) + '\\n')\n"
+        "body = {'profile': env['HOOKCONFORM_PROFILE']}\n"
+        "if action == 'subscribe':\n"
+        "    body.update(url=env['HOOKCONFORM_URL'], events=[env['HOOKCONFORM_EVENT']])\n"
+        "    path = '/_mock/webhooks'\n"
+        "else:\n"
+        "    body.update(type=env['HOOKCONFORM_EVENT'])\n"
+        "    path = '/_mock/events'\n"
+        "request = urllib.request.Request(mock + path, json.dumps(body).encode(),\n"
+        "                                 {'Content-Type': 'application/json'})\n"
+        "urllib.request.urlopen(request)\n"
+    )
+    scale = SCALE
+    with MockServer(MockConfig(profiles=["hirehop"], time_scale=scale)) as mock:
+        command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {mock.url}"
+        options = SenderOptions(
+            subscribe_cmd=f"{command} subscribe",
+            trigger_cmd=f"{command} trigger",
+            secret=None,
+            time_scale=scale,
+            window=0.4,
+            events=("job.status.updated",),
+        )
+        options.secret = json.loads(
+            __import__("urllib.request").request.urlopen(f"{mock.url}/_mock/settings").read()
+        )["settings"]["hirehop"]["export_key"]
+        report = run_sender(CATALOG.get("hirehop"), options)
+    assert report.exit_code == 0, [(r.name, r.status, r.failures, r.reason) for r in report.results]
+    seen = [json.loads(line) for line in log.read_text().splitlines()]
+    actions = {action for action, _ in seen}
+    assert actions == {"subscribe", "trigger"}
+    for _, env in seen:
+        assert env["HOOKCONFORM_EVENT"] == "job.status.updated"
+        assert env["HOOKCONFORM_PROFILE"] == "hirehop"
+        assert env["HOOKCONFORM_URL"].startswith("http://127.0.0.1:")
+
+
+def test_usage_errors() -> None:
+    resthooks = CATALOG.get("resthooks")
+    with pytest.raises(HarnessError, match="--api URL is needed"):
+        run_sender(resthooks, SenderOptions(trigger_cmd="true"))
+    with pytest.raises(HarnessError, match="configured in a settings screen"):
+        run_sender(CATALOG.get("hirehop"), SenderOptions(trigger_cmd="true"))
+    with pytest.raises(HarnessError, match="no way to make the sender emit events"):
+        run_sender(CATALOG.get("hirehop"), SenderOptions(subscribe_cmd="true"))
+
+
+def test_unreachable_api_is_exit_3_material() -> None:
+    with pytest.raises(TargetUnreachable):
+        run_sender(
+            CATALOG.get("resthooks"), SenderOptions(api="http://127.0.0.1:9", trigger_cmd="true")
+        )
+
+
+@pytest.fixture
+def mock_process(tmp_path: Path) -> Iterator[str]:
+    """`hookconform mock` as a real process on a free port; its base URL."""
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "mock",
+            "--profile",
+            "resthooks",
+            "--port",
+            str(port),
+            "--time-scale",
+            str(SCALE),
+            "--db",
+            str(tmp_path / "mock.db"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_cli_against_a_real_mock_process(mock_process: str, tmp_path: Path) -> None:
+    import subprocess
+
+    report_path, junit_path = tmp_path / "r.json", tmp_path / "r.xml"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "sender",
+            "--profile",
+            "resthooks",
+            "--api",
+            mock_process,
+            "--time-scale",
+            str(SCALE),
+            "--window",
+            "0.4",
+            "--report",
+            str(report_path),
+            "--junit",
+            str(junit_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "CONFORMANT" in done.stdout
+    report = json.loads(report_path.read_text())
+    assert report["suite"] == "sender"
+    assert report["exit_code"] == 0
+    ids = {c["id"] for c in report["checks"]}
+    assert {"S-hook-secret-handshake", "S-gone-deactivates", "S-api-fuzz"} <= ids
+    assert 'name="S-headers[contact.create]"' in junit_path.read_text()

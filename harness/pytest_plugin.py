@@ -1,36 +1,313 @@
 """The hookconform pytest plugin (entry point `pytest11: hookconform`): fixtures and hooks only.
 
+Options (each also an ini option, named with underscores: `hookconform_receiver = URL`; the
+command line wins):
+
+- `--hookconform-receiver URL` / `--hookconform-sender-api URL`: turn the run into a
+  conformance run of that side: one item per (check, event) under a `hookconform` node
+  (`harness.pytest_items`); without either the plugin adds no items.
+- `--hookconform-profile NAME`, `--hookconform-secret VALUE`, `--hookconform-checks ID,...`,
+  `--hookconform-events E1,...`, `--hookconform-max-examples N`, `--hookconform-seed N`, and
+  for the sender suite `--hookconform-time-scale F` and `--hookconform-trigger CMD`.
+
 Fixtures:
 
-- `hookconform_profile`: a loaded profile by name.
+- `hookconform_profile`: a loaded profile by name; `hookconform_catalog`: all of them.
 - `make_hookconform_capture` (session): a factory of started capture servers, stopped at the
   end of the session; `hookconform_capture`: one capture server per session, its recorded
   requests and scripts cleared before each test.
+- `make_hookconform_mock` (session): a factory of started mock providers
+  (`harness.live_mock.LiveMock`), stopped at the end; `hookconform_mock`: one per session,
+  reset before each test, configured by the overridable `hookconform_mock_options`.
+- `hookconform_receiver_url`: the URL the `hookconform` marker checks; override it.
+
+The `@pytest.mark.hookconform(CHECK, profile=..., event=..., secret=...)` marker runs one
+receiver check against `hookconform_receiver_url` before the test's body.
 
 Every server binds 127.0.0.1 on a free port, so pytest-xdist workers never share one.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from harness import checks as registry
 from harness.capture import CaptureServer
+from harness.errors import HarnessError
 from harness.profiles import Catalog, Profile, load_profiles
+from harness.pytest_items import ConformanceError, HookconformCollector, Outcome, Target, judge
+
+MARKER = (
+    "hookconform(check, profile=None, event=None, secret=None): run one receiver check "
+    "(e.g. R-rejects-forged) against the hookconform_receiver_url fixture before the test"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hookconform options of this pytest run, command line over ini."""
+
+    receiver: str | None = None
+    sender_api: str | None = None
+    profile: str | None = None
+    secret: str | None = None
+    checks: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    max_examples: int | None = None
+    seed: int | None = None
+    time_scale: float = 1.0
+    trigger: str | None = None
+
+
+SETTINGS = pytest.StashKey[Settings]()
+CATALOG = pytest.StashKey[Catalog]()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+# (name, metavar, help, parse): every option, on the command line and as an ini value.
+OPTIONS: list[tuple[str, str, str, Callable[[str], Any]]] = [
+    ("receiver", "URL", "Run the receiver suite against this webhook endpoint.", str),
+    ("sender-api", "URL", "Run the sender suite against this subscription API.", str),
+    ("profile", "NAME", "The provider profile (also the default of hookconform_mock).", str),
+    ("secret", "VALUE", "The challenge, token, export key or signing secret to use.", str),
+    ("checks", "ID,...", "Only these checks.", _ids),
+    ("events", "E1,...", "Only these events.", _ids),
+    ("max-examples", "N", "Generated valid payloads per event (receiver suite).", _positive_int),
+    ("seed", "N", "The seed of the generated payloads (receiver suite).", _int),
+    ("time-scale", "F", "The factor the sender scales its retry schedule by.", _positive_float),
+    ("trigger", "CMD", "Shell command that makes the sender emit HOOKCONFORM_EVENT.", str),
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hookconform", "webhook conformance (hookconform)")
+    for name, metavar, text, parse in OPTIONS:
+        group.addoption(
+            f"--hookconform-{name}",
+            dest=f"hookconform_{name.replace('-', '_')}",
+            metavar=metavar,
+            type=parse,
+            help=text,
+        )
+        parser.addini(f"hookconform_{name.replace('-', '_')}", f"{text} ({metavar})")
+
+
+def _settings(config: pytest.Config) -> Settings:
+    values: dict[str, Any] = {}
+    for name, _, _, parse in OPTIONS:
+        key = f"hookconform_{name.replace('-', '_')}"
+        value = config.getoption(key)
+        if value is None and config.getini(key):
+            try:
+                value = parse(str(config.getini(key)).strip())
+            except argparse.ArgumentTypeError as exc:
+                raise pytest.UsageError(f"ini option {key}: {exc}") from None
+        if value is not None:
+            values[key.removeprefix("hookconform_")] = value
+    return Settings(**values)
+
+
+def _catalog(config: pytest.Config) -> Catalog:
+    if CATALOG not in config.stash:
+        config.stash[CATALOG] = load_profiles()
+    return config.stash[CATALOG]
+
+
+def _targets(config: pytest.Config, settings: Settings) -> list[Target]:
+    urls = {"receiver": settings.receiver, "sender": settings.sender_api}
+    if not any(urls.values()):
+        return []
+    if not settings.profile:
+        raise HarnessError("--hookconform-profile NAME is needed with a hookconform target")
+    profile = _catalog(config).get(settings.profile)
+    for event in settings.events:
+        profile.event(event)
+    targets = [
+        Target(
+            side=side,
+            url=url,
+            profile=profile,
+            secret=settings.secret,
+            checks=settings.checks,
+            events=settings.events,
+            max_examples=settings.max_examples,
+            seed=settings.seed,
+            time_scale=settings.time_scale,
+            trigger=settings.trigger,
+        )
+        for side, url in urls.items()
+        if url
+    ]
+    for target in targets:
+        target.applicable()  # unknown check ids are a usage error now, not at run time
+    return targets
+
+
+TARGETS = pytest.StashKey[list[Target]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+    settings = _settings(config)
+    config.stash[SETTINGS] = settings
+    try:
+        config.stash[TARGETS] = _targets(config, settings)
+    except HarnessError as exc:
+        raise pytest.UsageError(f"hookconform: {exc}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"hookconform: {t.side} suite, profile {t.profile.name}, target {t.url}"
+        for t in config.stash.get(TARGETS, [])
+    ]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect, so that they select these too
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    targets = config.stash.get(TARGETS, [])
+    if targets:
+        node = HookconformCollector.from_parent(
+            session, name="hookconform", nodeid="hookconform", targets=targets
+        )
+        items.extend(session.genitems(node))
+
+
+# --- the marker ----------------------------------------------------------------------------
+
+MARKED = pytest.StashKey[Target]()
+
+
+@pytest.fixture
+def hookconform_receiver_url(pytestconfig: pytest.Config) -> str:
+    """The webhook endpoint the `hookconform` marker checks: `--hookconform-receiver`, or
+    override this fixture (e.g. with your app's test server URL)."""
+    url = pytestconfig.stash[SETTINGS].receiver
+    if url is None:
+        pytest.fail(
+            "the hookconform marker needs a receiver URL: override the "
+            "hookconform_receiver_url fixture, or pass --hookconform-receiver URL",
+            pytrace=False,
+        )
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _hookconform_marked_check(request: pytest.FixtureRequest) -> None:
+    """For a test marked `hookconform`: what its check runs against (run in the call)."""
+    marker = request.node.get_closest_marker("hookconform")
+    if marker is None:
+        return
+    settings: Settings = request.config.stash[SETTINGS]
+    check = marker.args[0] if marker.args else marker.kwargs.get("check")
+    profile_name = marker.kwargs.get("profile", settings.profile)
+    if not check or not profile_name:
+        pytest.fail(
+            "@pytest.mark.hookconform needs a check id and a profile: "
+            "hookconform('R-rejects-forged', profile='resthooks')",
+            pytrace=False,
+        )
+    found = registry.registered("receiver")
+    if check not in {c.id for c in found}:
+        known = ", ".join(c.id for c in found)
+        message = f"hookconform marker: {check!r} is not a receiver check ({known})"
+        pytest.fail(message, pytrace=False)
+    try:
+        profile = _catalog(request.config).get(profile_name)
+        event = marker.kwargs.get("event")
+        if event is not None:
+            profile.event(event)
+    except HarnessError as exc:
+        pytest.fail(f"hookconform marker: {exc}", pytrace=False)
+    request.node.stash[MARKED] = Target(
+        side="receiver",
+        url=request.getfixturevalue("hookconform_receiver_url"),
+        profile=profile,
+        secret=marker.kwargs.get("secret", settings.secret),
+        checks=(check,),
+        events=(event,) if event else settings.events,
+        max_examples=settings.max_examples,
+        seed=settings.seed,
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    target = item.stash.get(MARKED, None)
+    if target is not None:
+        _run_marked(target)
+    return (yield)
+
+
+def _run_marked(target: Target) -> None:
+    if not target.applicable():
+        pytest.skip(f"{target.checks[0]} does not apply to profile {target.profile.name!r}")
+    try:
+        report = target.run(target.checks, target.events)
+        judge(*(Outcome.of(result) for result in report.results))
+    except HarnessError as exc:
+        failure = f"hookconform could not run: {exc}"
+    except ConformanceError as exc:
+        failure = exc.text
+    else:
+        return
+    pytest.fail(failure, pytrace=False)  # outside `except`: no "during handling" chain
+
+
+# --- profiles ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def hookconform_catalog() -> Catalog:
+def hookconform_catalog(pytestconfig: pytest.Config) -> Catalog:
     """Every loaded profile (bundled plus HOOKCONFORM_SPECS), loaded once per session."""
-    return load_profiles()
+    return _catalog(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def hookconform_profile(hookconform_catalog: Catalog) -> Callable[[str], Profile]:
     """A loaded profile by name: `hookconform_profile("factorial").validate(event, payload)`."""
     return hookconform_catalog.get
+
+
+# --- the capture server --------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +334,61 @@ def hookconform_capture(_hookconform_session_capture: CaptureServer) -> CaptureS
     `.script(path, [...])`, `.requests`, `.wait_for(n, timeout)`."""
     _hookconform_session_capture.clear()
     return _hookconform_session_capture
+
+
+# --- the mock provider ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def make_hookconform_mock(
+    pytestconfig: pytest.Config, hookconform_catalog: Catalog
+) -> Iterator[Callable[..., Any]]:
+    """A factory of started mock providers, all stopped at the end of the session:
+    `make_hookconform_mock(profile=NAME, time_scale=1.0, faults=[...], plan=None)`.
+
+    The profile defaults to `--hookconform-profile`; any other `MockConfig` field (e.g.
+    `timeout=`) may be given too.
+    """
+    from harness.live_mock import LiveMock  # the mock provider loads only when used
+
+    default = pytestconfig.stash[SETTINGS].profile
+    with ExitStack() as stack:
+
+        def make(profile: str | None = None, **options: Any) -> LiveMock:
+            name = profile or default
+            if not name:
+                raise HarnessError(
+                    "which profile should the mock play? make_hookconform_mock(profile=NAME), "
+                    "--hookconform-profile NAME, or override hookconform_mock_options"
+                )
+            mock = LiveMock.start(name, catalog=hookconform_catalog, **options)
+            stack.callback(mock.stop)
+            return mock
+
+        yield make
+
+
+@pytest.fixture(scope="session")
+def hookconform_mock_options() -> dict[str, Any]:
+    """The options of the mock behind `hookconform_mock` (profile=, time_scale=, faults=,
+    plan=); override to change them. Empty: `--hookconform-profile`, real time."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def _hookconform_session_mock(
+    make_hookconform_mock: Callable[..., Any], hookconform_mock_options: dict[str, Any]
+) -> Any:
+    try:
+        return make_hookconform_mock(**hookconform_mock_options)
+    except HarnessError as exc:
+        pytest.fail(f"hookconform_mock: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def hookconform_mock(_hookconform_session_mock: Any) -> Any:
+    """A mock provider with no subscriptions, events or deliveries and only its configured
+    faults: `.url`, `.subscribe(event, url)`, `.trigger(event, data=None, set=None)`,
+    `.deliveries(...)`, `.wait_for_deliveries(n, timeout)`, `.validate(webhook_id)`."""
+    _hookconform_session_mock.reset()
+    return _hookconform_session_mock

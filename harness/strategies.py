@@ -18,17 +18,19 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from harness.profiles import Profile
+from harness.profiles import Profile, load_profiles
 
 RECEIVER_PATH = "/events/{index}"
 
 
-def receiver_document(profile: Profile) -> dict[str, Any]:
+def receiver_document(profile: Profile, *, closed: bool = False) -> dict[str, Any]:
     """An OpenAPI 3.1 document describing a receiver of `profile`'s webhooks.
 
     Operation `i` is `POST /events/i`; its `operationId` is the event name and its request
     body the event's payload schema, with the profile's components alongside so that every
-    `$ref` still resolves.
+    `$ref` still resolves. With `closed=True` every object schema that declares `properties`
+    and says nothing about other properties gets `additionalProperties: false`, so generated
+    payloads carry only declared fields (see `close_schemas`).
     """
     paths = {}
     for index, (name, webhook) in enumerate(profile.openapi["webhooks"].items()):
@@ -37,29 +39,105 @@ def receiver_document(profile: Profile) -> dict[str, Any]:
         operation.pop("parameters", None)
         operation.setdefault("responses", {"200": {"description": "Delivery accepted"}})
         paths[RECEIVER_PATH.format(index=index)] = {"post": operation}
-    return {
+    document = {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {"title": f"A receiver of {profile.title}", "version": "1"},
         "paths": paths,
         "components": profile.openapi.get("components", {}),
     }
+    return close_schemas(document) if closed else document
+
+
+_OPEN_KEYWORDS = ("additionalProperties", "patternProperties", "unevaluatedProperties")
+# Keys whose values are data, not schemas; and keys whose values map names to schemas.
+_NOT_SCHEMAS = ("examples", "example", "const", "enum", "default")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+
+
+def close_schemas(document: Any) -> Any:
+    """A copy of `document` where object schemas forbid properties they do not declare.
+
+    Schemas that are `allOf` branches, directly or through a `$ref`, stay open: closing each
+    branch would forbid the properties the other branches declare.
+    """
+    shared = {
+        branch["$ref"]
+        for node in _nodes(document)
+        for branch in node.get("allOf", [])
+        if isinstance(branch, dict) and "$ref" in branch
+    }
+    components = document.get("components", {}).get("schemas", {})
+    open_names = {ref.rsplit("/", 1)[-1] for ref in shared if ref.startswith("#/components/")}
+
+    def close(node: Any, *, keep_open: bool = False) -> Any:
+        if isinstance(node, list):
+            return [close(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        closed: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _NOT_SCHEMAS:
+                closed[key] = value
+            elif key in _SCHEMA_MAPS and isinstance(value, dict):
+                closed[key] = {name: close(schema) for name, schema in value.items()}
+            elif key == "allOf" and isinstance(value, list):
+                closed[key] = [close(branch, keep_open=True) for branch in value]
+            else:
+                closed[key] = close(value)
+        if "properties" in node and not keep_open and not any(k in node for k in _OPEN_KEYWORDS):
+            closed["additionalProperties"] = False
+        return closed
+
+    result = close({k: v for k, v in document.items() if k != "components"})
+    result["components"] = {
+        **document.get("components", {}),
+        "schemas": {
+            name: close(schema, keep_open=name in open_names) for name, schema in components.items()
+        },
+    }
+    return result
+
+
+def _nodes(node: Any) -> Any:
+    """Every mapping inside `node`, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _nodes(item)
 
 
 @functools.cache
-def _receiver_schema(profile: Profile) -> Any:
-    return schemathesis.openapi.from_dict(receiver_document(profile))
+def _receiver_schema(profile: Profile, closed: bool = False) -> Any:
+    return schemathesis.openapi.from_dict(receiver_document(profile, closed=closed))
 
 
-def _operation(profile: Profile, event: str) -> Any:
+def _operation(profile: Profile, event: str, closed: bool = False) -> Any:
     index = list(profile.events).index(profile.event(event).name)
-    return _receiver_schema(profile)[RECEIVER_PATH.format(index=index)]["POST"]
+    return _receiver_schema(profile, closed)[RECEIVER_PATH.format(index=index)]["POST"]
 
 
-def payloads(profile: Profile, event: str, *, negative: bool = False) -> st.SearchStrategy[Any]:
-    """Payloads for `event`: valid ones, or with `negative=True` ones that break the schema."""
+def payloads(
+    profile: Profile | str, event: str, *, negative: bool = False, closed: bool = False
+) -> st.SearchStrategy[Any]:
+    """Payloads for `event`: valid ones, or with `negative=True` ones that break the schema.
+
+    `profile` is a loaded profile or a profile's name (bundled or on HOOKCONFORM_SPECS).
+    `closed=True` generates only the fields the schema declares (no extra properties where
+    the schema would allow them); the payloads stay valid against the real schema.
+    """
+    if isinstance(profile, str):
+        profile = _named(profile)
     mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
-    return _operation(profile, event).as_strategy(generation_mode=mode).map(_body)
+    return _operation(profile, event, closed).as_strategy(generation_mode=mode).map(_body)
+
+
+@functools.cache
+def _named(name: str) -> Profile:
+    return load_profiles().get(name)
 
 
 def _body(case: Any) -> Any:
@@ -72,11 +150,20 @@ def draw(strategy: st.SearchStrategy[Any], *, seed_value: int = 0, rounds: int =
     The first draws of a Hypothesis run are the simplest values; taking a later one gives a
     payload that shows what the schema allows.
     """
+    return sample(strategy, rounds, seed_value=seed_value)[-1]
+
+
+def sample(strategy: st.SearchStrategy[Any], count: int, *, seed_value: int = 0) -> list[Any]:
+    """`count` values of `strategy` in generation order, the same for the same seed.
+
+    Hypothesis starts with the simplest value (optional fields absent, empty strings) and
+    then varies; values may repeat, and fewer come back when the strategy has fewer.
+    """
     drawn: list[Any] = []
 
     @seed(seed_value)
     @settings(
-        max_examples=rounds,
+        max_examples=max(count, 1),
         database=None,
         deadline=None,
         phases=[Phase.generate],
@@ -88,4 +175,4 @@ def draw(strategy: st.SearchStrategy[Any], *, seed_value: int = 0, rounds: int =
 
     run: Callable[[], None] = collect
     run()
-    return drawn[-1]
+    return drawn[:count]

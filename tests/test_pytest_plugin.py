@@ -1,10 +1,90 @@
-"""The pytest plugin, run through pytester as a user's test suite would use it."""
+"""The pytest plugin, run through pytester as a user's test suite would use it.
+
+The receivers and mocks under test run in this process on loopback ports; the inner pytest
+runs in-process too (and its xdist workers as subprocesses), reaching them over sockets.
+"""
 
 from __future__ import annotations
 
+import re
+import socket
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+from werkzeug.wrappers import Request, Response
+
+from harness import checks as registry
+from harness.profiles import load_profiles
+from mock_provider.app import MockConfig
+from mock_provider.server import MockServer
+from tests.receivers import EXAMPLE, Receiver, answer, serve
 
 pytest_plugins = ["pytester"]
+
+# pytester forgets the modules an in-process inner run imports; the checks register once.
+registry.load()
+CATALOG = load_profiles()
+RESTHOOKS = CATALOG.get("resthooks")
+SECRET = "s3cret"
+README = Path(__file__).resolve().parents[1] / "README.md"
+# Quick inner runs: few generated payloads, no cache folder in the pytester directory.
+QUICK = ("-p", "no:cacheprovider", "--hookconform-max-examples", "2")
+
+
+class Recording(Receiver):
+    """The reference receiver, counting the requests it was sent."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.count = 0
+
+    def handle(self, request: Request) -> Response:
+        with self.lock:
+            self.count += 1
+        return super().handle(request)
+
+
+class AcceptsEverything(Receiver):
+    """Completes the handshake, then answers 200 to anything: forged (a MUST) and malformed
+    (a SHOULD) deliveries included."""
+
+    def handle(self, request: Request) -> Response:
+        return self.handshake(request) or answer(200)
+
+
+@pytest.fixture(scope="module")
+def sloppy_url() -> Iterator[str]:
+    with serve(AcceptsEverything(RESTHOOKS, SECRET)) as url:
+        yield url
+
+
+@pytest.fixture
+def recording() -> Iterator[tuple[Recording, str]]:
+    receiver = Recording(RESTHOOKS, None)
+    with serve(receiver) as url:
+        yield receiver, url
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _receiver_ids(profile: str = "resthooks") -> list[str]:
+    """The items a receiver run of `profile` must collect, from the checks registry."""
+    loaded = CATALOG.get(profile)
+    ids = []
+    for check in registry.registered("receiver", loaded):
+        events = loaded.events if check.scope == "event" else [None]
+        ids += [f"hookconform::{check.id}" + (f"[{e}]" if e else "") for e in events]
+    return ids
+
+
+# --- profiles and the capture server --------------------------------------------------------
 
 
 def test_profile_fixture_validates_payloads(pytester: pytest.Pytester) -> None:
@@ -51,16 +131,405 @@ def test_capture_fixture_records_and_is_reset_between_tests(pytester: pytest.Pyt
     result.assert_outcomes(passed=2)
 
 
-def test_capture_fixture_under_xdist(pytester: pytest.Pytester) -> None:
+# --- conformance items ----------------------------------------------------------------------
+
+
+def test_without_a_target_the_plugin_adds_no_items(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine="def test_mine(): pass")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--collect-only", "-q", "--hookconform-profile", "resthooks"
+    )
+    assert result.ret == 0
+    assert [line for line in result.outlines if "::" in line] == ["test_mine.py::test_mine"]
+
+
+def test_one_item_per_check_and_event_from_ini_and_command_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nhookconform_profile = resthooks\nhookconform_seed = 3\n")
+    url = f"http://127.0.0.1:{_free_port()}/hooks"  # collecting sends nothing
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--collect-only", "-q", "--hookconform-receiver", url
+    )
+    assert result.ret == 0
+    collected = [line for line in result.outlines if line.startswith("hookconform::")]
+    assert collected == _receiver_ids("resthooks")
+    assert "hookconform::R-validation-handshake" not in "\n".join(collected)  # clockodo's only
+    narrowed = pytester.runpytest(
+        *("-p", "no:cacheprovider", "--collect-only", "-q", "--hookconform-receiver", url),
+        *("--hookconform-checks", "R-envelope,R-concurrent"),
+        *("--hookconform-events", "contact.update"),
+    )
+    assert [line for line in narrowed.outlines if line.startswith("hookconform::")] == [
+        "hookconform::R-concurrent",
+        "hookconform::R-envelope[contact.update]",
+    ]
+    by_level = pytester.runpytest(
+        *("-p", "no:cacheprovider", "--collect-only", "-q", "--hookconform-receiver", url),
+        *("-k", "SHOULD and contact.delete"),
+    )
+    should = {
+        c.id
+        for c in registry.registered("receiver", RESTHOOKS)
+        if c.level_for(RESTHOOKS) == "SHOULD"
+    }
+    assert should  # resthooks has SHOULD checks, so the selection is not empty by accident
+    assert [line for line in by_level.outlines if line.startswith("hookconform::")] == [
+        f"hookconform::{check}[contact.delete]" for check in sorted(should)
+    ]
+
+
+def test_failures_show_the_conformance_message_and_junit_lists_each_item(
+    pytester: pytest.Pytester, sloppy_url: str
+) -> None:
+    xml = pytester.path / "conformance.xml"
+    result = pytester.runpytest(
+        *QUICK,
+        *("--hookconform-receiver", sloppy_url, "--hookconform-profile", "resthooks"),
+        *("--hookconform-secret", SECRET, "-rx", f"--junitxml={xml}"),
+    )
+    ids = _receiver_ids("resthooks")
+    result.assert_outcomes(passed=len(ids) - 6, failed=3, xfailed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ hookconform receiver R-rejects-forged on contact.create _*",
+            "MUST R-rejects-forged[[]contact.create] FAILED: *",
+            "Forged delivery accepted: expected anything but a 2xx *; got HTTP 200",
+            f"sent:     POST {sloppy_url}",
+            "          X-Hook-Signature: *",
+            "seen:     HTTP 200 after *",
+            "expected: anything but a 2xx to a delivery with X-Hook-Signature made with *",
+            "source:   https://resthooks.org/*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["XFAIL hookconform::R-rejects-malformed[[]contact.create] - SHOULD not met: *4xx*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert not re.search(r"harness[/\\]\w+\.py", result.stdout.str())  # no harness frames
+
+    cases = ET.parse(xml).getroot().findall(".//testcase")
+    assert [f"{c.get('classname')}::{c.get('name')}" for c in cases] == ids
+    by_name = {c.get("name"): c for c in cases}
+    forged = by_name["R-rejects-forged[contact.update]"]
+    failure = forged.find("failure")
+    assert failure is not None
+    assert "Forged delivery accepted" in (failure.text or "")
+    assert "source:   https://resthooks.org/" in (failure.text or "")
+    properties = {p.get("name"): p.get("value") for p in forged.iter("property")}
+    assert properties["level"] == "MUST"
+    assert properties["event"] == "contact.update"
+    assert properties["check"] == "R-rejects-forged"
+    malformed = by_name["R-rejects-malformed[contact.update]"].find("skipped")
+    assert malformed is not None
+    assert malformed.get("type") == "pytest.xfail"
+    failing = {c.get("name") for c in cases if c.find("failure") is not None}
+    assert failing == {f"R-rejects-forged[{e}]" for e in RESTHOOKS.events}
+
+
+def test_k_selects_items_and_only_the_selected_checks_run(
+    pytester: pytest.Pytester, recording: tuple[Recording, str]
+) -> None:
+    receiver, url = recording
+    result = pytester.runpytest(
+        *QUICK,
+        *("--hookconform-receiver", url, "--hookconform-profile", "resthooks", "-rs"),
+        *("-k", "contact.create and (R-envelope or R-rejects-forged)"),
+    )
+    # No secret: resthooks' signature is optional, so R-rejects-forged cannot judge.
+    result.assert_outcomes(passed=1, skipped=1, deselected=len(_receiver_ids()) - 2)
+    result.stdout.fnmatch_lines(["SKIPPED [[]1] *: skipped: no --secret given*"])
+    assert receiver.count == 1  # R-envelope's one delivery, nothing of the other checks
+
+
+def test_an_unreachable_target_fails_each_item_with_one_line(pytester: pytest.Pytester) -> None:
+    url = f"http://127.0.0.1:{_free_port()}/hooks"
+    result = pytester.runpytest(
+        *QUICK,
+        *("--hookconform-receiver", url, "--hookconform-profile", "resthooks"),
+        *("--hookconform-checks", "R-envelope"),
+    )
+    result.assert_outcomes(failed=len(RESTHOOKS.events))
+    result.stdout.fnmatch_lines([f"hookconform could not run: cannot reach {url}*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "message"),
+    [
+        (
+            ["--hookconform-receiver", "http://127.0.0.1:9/"],
+            "",
+            "*hookconform: --hookconform-profile NAME is needed with a hookconform target*",
+        ),
+        (
+            ["--hookconform-receiver", "http://127.0.0.1:9/", "--hookconform-profile", "acme"],
+            "",
+            "*hookconform: unknown profile*acme*",
+        ),
+        (
+            ["--hookconform-receiver", "http://127.0.0.1:9/", "--hookconform-checks", "R-nope"],
+            "hookconform_profile = resthooks",
+            "*hookconform: unknown check id(s): R-nope*",
+        ),
+        (["--hookconform-max-examples", "0"], "", "*--hookconform-max-examples*at least 1*"),
+        ([], "hookconform_seed = many", "*ini option hookconform_seed: not a whole number*"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    pytester: pytest.Pytester, args: list[str], ini: str, message: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_sender_items_against_a_faulty_mock(pytester: pytest.Pytester) -> None:
+    config = MockConfig(profiles=["staffology"], time_scale=0.0001, faults=["schema-drift"])
+    with MockServer(config) as mock:
+        result = pytester.runpytest(
+            *QUICK,
+            *("--hookconform-sender-api", mock.url, "--hookconform-profile", "staffology"),
+            *("--hookconform-time-scale", "0.0001", "-k", "JobCompleted"),
+            *("--hookconform-checks", "S-payload-schema,S-headers"),
+        )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "MUST S-payload-schema[[]JobCompleted] FAILED: *",
+            "arrived:  POST /staffology-*",
+            "          body: [[]{*schema-drift*",
+            "expected: a body valid against the JobCompleted schema",
+            "source:   *",
+        ]
+    )
+
+
+# --- the mock provider fixtures and the marker ----------------------------------------------
+
+
+def test_mock_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        import pytest, urllib3
+        import pytest
+        from hypothesis import given, settings
+        from harness.capture import Reply
+        from harness.strategies import payloads
 
-        @pytest.mark.parametrize("n", range(4))
-        def test_each_worker_has_its_own_server(hookconform_capture, n):
-            urllib3.request("POST", hookconform_capture.url, body=b"{}")
-            assert len(hookconform_capture.wait_for(1, timeout=2)) == 1
+        @pytest.fixture(scope="session")
+        def hookconform_mock_options():
+            return {"profile": "resthooks", "time_scale": 0.001}
+
+        def test_subscribe_trigger_and_wait(hookconform_mock, hookconform_capture):
+            hookconform_capture.respond_with(200, echo=["X-Hook-Secret"])
+            made = hookconform_mock.subscribe("contact.update", hookconform_capture.url_for("a"))
+            assert made.target_url == hookconform_capture.url_for("a")
+            fired = hookconform_mock.trigger("contact.update", set={"/id": 7})
+            [delivery] = hookconform_mock.wait_for_deliveries(1, timeout=5)
+            assert delivery["status"] == "delivered"
+            assert delivery["event_id"] == fired["event_id"]
+            handshake, request = hookconform_capture.wait_for(2, timeout=5)
+            assert handshake.header("X-Hook-Secret")
+            assert request.json()["id"] == 7
+
+        def test_state_is_reset_between_tests(hookconform_mock):
+            assert hookconform_mock.subscriptions() == []
+            assert hookconform_mock.deliveries() == []
+
+        def test_settings_screen_webhooks_validate(make_hookconform_mock, hookconform_capture):
+            clockodo = make_hookconform_mock(profile="clockodo", time_scale=0.001)
+            webhook = clockodo.subscribe("entry.stopped", hookconform_capture.url, secret="t1")
+            assert webhook.active is False
+            outcome = clockodo.validate(webhook.id)
+            assert outcome["status_code"] == 200
+            [validation] = hookconform_capture.wait_for(1, timeout=5)
+            secret = validation.json()["secret"]
+            assert clockodo.confirm(webhook.id, secret)["active"] is True
+            clockodo.trigger("entry.stopped")
+            [delivery] = clockodo.wait_for_deliveries(1, timeout=5)
+            assert hookconform_capture.wait_for(2, timeout=5)[1].json()["token"] == "t1"
+
+        def test_faults(make_hookconform_mock, hookconform_capture):
+            mock = make_hookconform_mock(profile="resthooks", time_scale=0.001, faults=["no-retry"])
+            hookconform_capture.respond_with(500, echo=["X-Hook-Secret"])
+            hookconform_capture.script(None, [Reply(200, echo=("X-Hook-Secret",))])
+            mock.subscribe("contact.create", hookconform_capture.url)
+            mock.trigger("contact.create", data={"id": 1})
+            [delivery] = mock.wait_for_deliveries(1, timeout=5)
+            assert delivery["status"] == "failed"
+            assert len(delivery["attempts"]) == 1
+
+        def test_waiting_too_long_says_how_many_came(hookconform_mock):
+            with pytest.raises(TimeoutError, match="0 of 1 deliveries settled within 0.1 s"):
+                hookconform_mock.wait_for_deliveries(1, timeout=0.1)
+
+        @settings(max_examples=5)
+        @given(payload=payloads("resthooks", "contact.delete"))
+        def test_payloads_by_profile_name(hookconform_profile, payload):
+            hookconform_profile("resthooks").validate("contact.delete", payload)
         """
     )
-    result = pytester.runpytest("-p", "no:cacheprovider", "-n", "2")
-    result.assert_outcomes(passed=4)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+
+
+def test_mock_fixture_without_a_profile_says_how_to_choose_one(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile("def test_it(hookconform_mock): pass")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*hookconform_mock: which profile should the mock play?*"])
+
+
+def test_marker_runs_one_check_against_the_overridden_url(
+    pytester: pytest.Pytester, sloppy_url: str
+) -> None:
+    with serve(Receiver(RESTHOOKS, SECRET)) as good_url:
+        pytester.makepyfile(
+            test_marked=f"""
+            import pytest
+
+            @pytest.fixture
+            def hookconform_receiver_url(request):
+                return {good_url!r} if "good" in request.node.name else {sloppy_url!r}
+
+            @pytest.mark.hookconform("R-rejects-forged", profile="resthooks", secret={SECRET!r})
+            def test_good_receiver_refuses_forgeries():
+                pass
+
+            @pytest.mark.hookconform(
+                "R-rejects-forged", profile="resthooks", event="contact.delete", secret={SECRET!r}
+            )
+            def test_sloppy_receiver_takes_forgeries():
+                raise AssertionError("the body must not run after the check failed")
+
+            @pytest.mark.hookconform("R-rejects-malformed", profile="resthooks")
+            def test_sloppy_receiver_takes_garbage():
+                pass
+
+            @pytest.mark.hookconform("R-validation-handshake", profile="resthooks")
+            def test_a_check_that_does_not_apply():
+                pass
+
+            @pytest.mark.hookconform("R-nope", profile="resthooks")
+            def test_an_unknown_check():
+                pass
+            """
+        )
+        result = pytester.runpytest(*QUICK, "-rsx")
+    result.assert_outcomes(passed=1, failed=1, xfailed=1, skipped=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_sloppy_receiver_takes_forgeries _*",
+            "MUST R-rejects-forged[[]contact.delete] FAILED: *",
+            "Forged delivery accepted: *",
+            "source:   https://resthooks.org/*",
+        ]
+    )
+    output = result.stdout.str()
+    assert "the body must not run" not in output
+    assert "R-rejects-forged[contact.create]" not in output  # event= narrowed the run
+    assert "During handling" not in output
+    result.stdout.fnmatch_lines(["*hookconform marker: 'R-nope' is not a receiver check*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*R-validation-handshake does not apply to profile 'resthooks'*",
+            "*SHOULD not met: R-rejects-malformed*",
+        ]
+    )
+
+
+def test_marker_without_a_url_says_how_to_give_one(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.hookconform("R-envelope", profile="resthooks")
+        def test_it():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*override the hookconform_receiver_url fixture*"])
+
+
+# --- pytest-xdist ---------------------------------------------------------------------------
+
+
+def test_under_xdist_servers_are_per_worker_and_the_suite_runs_once(
+    pytester: pytest.Pytester, recording: tuple[Recording, str]
+) -> None:
+    receiver, url = recording
+    pytester.makepyfile(
+        """
+        import os, pytest, urllib3
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_each_worker(hookconform_capture, hookconform_mock, tmp_path_factory, n):
+            urllib3.request("POST", hookconform_capture.url, body=b"{}")
+            assert len(hookconform_capture.wait_for(1, timeout=2)) == 1
+            hookconform_mock.trigger("contact.create", data={"id": n})
+            assert len(hookconform_mock.deliveries()) == 0  # nobody subscribed, and reset
+            shared = tmp_path_factory.getbasetemp().parent
+            name = f"{os.environ['PYTEST_XDIST_WORKER']}-{n}"
+            (shared / f"{name}.mock").write_text(hookconform_mock.url)
+            (shared / f"{name}.capture").write_text(hookconform_capture.url)
+        """
+    )
+    result = pytester.runpytest(
+        *QUICK,
+        *("--hookconform-receiver", url, "--hookconform-profile", "resthooks"),
+        *("-k", "R-envelope or each_worker", "-n", "2"),
+    )
+    result.assert_outcomes(passed=4 + len(RESTHOOKS.events))
+    assert receiver.count == len(RESTHOOKS.events)  # one delivery per event, not per worker
+    for kind in ("mock", "capture"):
+        written = list(pytester.path.parent.rglob(f"gw*-*.{kind}"))
+        by_worker = {p.name.split("-")[0]: p.read_text() for p in written}
+        assert len(by_worker) == 2, written  # both workers ran some
+        assert len(set(by_worker.values())) == 2  # each its own server and port
+
+
+# --- the README's example -------------------------------------------------------------------
+
+
+def _readme_example() -> str:
+    section = README.read_text(encoding="utf-8").split("## Use in pytest", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 1, "the pytest section has one Python example"
+    return blocks[0]
+
+
+def test_the_readme_example_runs(pytester: pytest.Pytester) -> None:
+    # The example's `live_server` is the user's app; here it is the reference receiver.
+    pytester.makeconftest(
+        f"""
+        import importlib.util, threading, types
+        import pytest
+        from werkzeug.serving import make_server
+        from harness.profiles import load_profiles
+
+        spec = importlib.util.spec_from_file_location("reference_receiver", {str(EXAMPLE)!r})
+        reference = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(reference)
+
+        @pytest.fixture
+        def live_server():
+            app = reference.Receiver(load_profiles().get("resthooks"), "my-signing-secret")
+            server = make_server("127.0.0.1", 0, app, threaded=True)
+            thread = threading.Thread(target=server.serve_forever, args=(0.02,))
+            thread.start()
+            yield types.SimpleNamespace(url=f"http://127.0.0.1:{{server.port}}")
+            server.shutdown()
+            thread.join()
+            server.server_close()
+        """
+    )
+    pytester.makepyfile(test_readme=_readme_example())
+    result = pytester.runpytest(*QUICK)
+    result.assert_outcomes(passed=3)

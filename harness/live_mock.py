@@ -1,0 +1,174 @@
+"""A running mock provider as a test sees it: the handle the pytest fixtures hand out.
+
+    mock = LiveMock.start("resthooks", time_scale=0.001)
+    subscription = mock.subscribe("contact.created", "http://127.0.0.1:9000/hooks")
+    mock.trigger("contact.created", set={"/data/id": 42})
+    [delivery] = mock.wait_for_deliveries(1, timeout=5)
+    mock.stop()
+
+Subscriptions go through the profile's own subscription API (the profile's OpenAPI and its
+`semantics.subscription` roles, with the mock's default credentials) or, for providers
+configured in a settings screen, through the mock's control API, as a person would.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import urllib3
+
+from harness.errors import HarnessError
+from harness.profiles import Catalog, Profile
+from harness.sender import MockControl, mock_credentials
+from harness.subscriber import Subscription, SubscriptionClient
+from mock_provider.app import MockConfig
+from mock_provider.server import MockServer
+
+SETTLED = ("delivered", "failed", "abandoned")
+
+
+class LiveMock:
+    """A mock provider for one profile, serving on a free loopback port."""
+
+    def __init__(self, server: MockServer, profile: Profile, faults: Sequence[str] = ()) -> None:
+        self.server = server
+        self.profile = profile
+        self.faults = list(faults)
+        self.http = urllib3.PoolManager(retries=False, maxsize=4)
+        self.control = MockControl(server.url, self.http)
+        headers, basic_auth = mock_credentials(profile)
+        self.api = (
+            SubscriptionClient(
+                profile, server.url, headers=headers, basic_auth=basic_auth, http=self.http
+            )
+            if profile.semantics["subscription"]["management"] == "api"
+            else None
+        )
+
+    @classmethod
+    def start(
+        cls,
+        profile: str,
+        *,
+        time_scale: float = 1.0,
+        faults: Sequence[str] = (),
+        plan: str | None = None,
+        catalog: Catalog | None = None,
+        **config: Any,
+    ) -> LiveMock:
+        """Start a mock of `profile`; `config` takes any other `MockConfig` field."""
+        settings = MockConfig(
+            profiles=[profile], time_scale=time_scale, faults=list(faults), plan=plan, **config
+        )
+        server = MockServer(settings, catalog=catalog).start()
+        return cls(server, server.mock.profiles[profile], faults)
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.http.clear()
+
+    @property
+    def url(self) -> str:
+        """The base URL of the profile's API (its real paths start here)."""
+        return self.server.url
+
+    @property
+    def control_url(self) -> str:
+        return self.server.control_url
+
+    def reset(self) -> None:
+        """Forget every subscription, event and delivery; only the configured faults on."""
+        self.control.checked("POST", "/reset")
+        self.control.checked("PUT", "/faults", {"faults": self.faults})
+
+    def subscribe(self, event: str, url: str, *, secret: str | None = None) -> Subscription:
+        """Subscribe `url` to `event` the way the provider's users do.
+
+        Through the subscription API (a hook-secret handshake, if the profile has one,
+        reaches `url` while the call is open), or through the control API for a
+        settings-screen provider; `secret` is the subscription's token where the profile
+        takes one. `HarnessError` when the mock refuses.
+        """
+        self.profile.event(event)
+        if self.api is not None:
+            response, made = self.api.create(event, url, secret=secret)
+            if not response.ok or made is None:
+                raise HarnessError(f"the mock refused the subscription: {response.summary()}")
+            return made
+        body: dict[str, Any] = {"profile": self.profile.name, "url": url}
+        if self.profile.semantics["subscription"]["events_per_subscription"] == "many":
+            body["events"] = [event]
+        else:
+            body["event"] = event
+        field = self.profile.semantics["authenticity"].get("value_from", {})
+        if secret is not None and "subscription_field" in field:
+            body[field["subscription_field"]] = secret
+        view = self.control.checked("POST", "/webhooks", body)
+        return Subscription(view["id"], event, view["target_url"], view["active"], view)
+
+    def validate(self, webhook_id: Any) -> dict[str, Any]:
+        """Press "validate" on a settings-screen webhook: the validation request is sent to its
+        URL; the answer is its outcome (status code, error, duration, response excerpt)."""
+        return self.control.checked("POST", f"/webhooks/{webhook_id}/validate")
+
+    def confirm(self, webhook_id: Any, secret: str) -> dict[str, Any]:
+        """Enter the secret the endpoint received; the webhook as it is then."""
+        return self.control.checked("POST", f"/webhooks/{webhook_id}/confirm", {"secret": secret})
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """Every subscription as the control API shows it (state, reason, target URL)."""
+        return self.control.checked("GET", "/subscriptions")["subscriptions"]
+
+    def trigger(
+        self,
+        event: str,
+        data: Any = None,
+        set: dict[str, Any] | None = None,  # the control API's name
+        *,
+        seed: int = 0,
+    ) -> dict[str, Any]:
+        """Make the mock emit `event`: `data` as the payload, or one generated from the schema
+        (the same for the same `seed`); `set` maps JSON pointers to values to put in it.
+
+        The answer: `event_id`, the `deliveries` made, the `payload` and its `schema_errors`.
+        """
+        body: dict[str, Any] = {"profile": self.profile.name, "type": event, "seed": seed}
+        if data is not None:
+            body["data"] = data
+        if set:
+            body["set"] = set
+        return self.control.checked("POST", "/events", body)
+
+    def set_faults(self, names: Sequence[str]) -> None:
+        """Make exactly these faults active (until the next reset)."""
+        self.control.checked("PUT", "/faults", {"faults": list(names)})
+
+    def deliveries(
+        self,
+        *,
+        subscription: int | None = None,
+        event: int | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The delivery log, each delivery with every attempt; filters are ids and a status."""
+        query = {"subscription": subscription, "event": event, "status": status}
+        given = "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
+        return self.control.checked("GET", f"/deliveries?{given}")["deliveries"]
+
+    def wait_for_deliveries(
+        self, count: int, timeout: float = 5.0, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Block until `count` deliveries are settled (delivered, failed or abandoned); return
+        them. TimeoutError saying how many were when they are not in time."""
+        deadline = time.monotonic() + timeout
+        while True:
+            settled = [d for d in self.deliveries(**filters) if d["status"] in SETTLED]
+            if len(settled) >= count:
+                return settled
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"{len(settled)} of {count} deliveries settled within {timeout:g} s"
+                )
+            time.sleep(0.02)

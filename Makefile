@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,27 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: install hookconform and run its main job on the built-in default
+## demo: start the reference receiver (examples/receiver.py) for one profile on a free
+## loopback port, run `hookconform receiver` against it, print the report, stop the receiver
+DEMO_PROFILE ?= resthooks
+DEMO_SECRET ?= demo-secret
 demo: $(STAMP)
-	$(BIN)/hookconform specs list
-	$(BIN)/hookconform specs validate
+	@port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'); \
+	$(BIN)/python examples/receiver.py --profile $(DEMO_PROFILE) --secret $(DEMO_SECRET) --port $$port --quiet & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 50); do \
+		$(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', $$port), 1).close()" 2>/dev/null && break; \
+		sleep 0.1; \
+	done; \
+	$(BIN)/hookconform receiver http://127.0.0.1:$$port/hooks --profile $(DEMO_PROFILE) --secret $(DEMO_SECRET)
 
 ## test: lint with ruff, then run the whole test suite
 test: lint
 	$(BIN)/python -m pytest -n 2
+
+## bench: deliveries per second of the mock provider next to a bare urllib3 loop
+bench: $(STAMP)
+	$(BIN)/python bench/throughput.py --count 5000 --workers 8 --rounds 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

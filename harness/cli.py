@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from harness import __version__
 from harness.describe import describe_semantics
-from harness.errors import HarnessError, SpecError
+from harness.errors import HarnessError, SpecError, TargetUnreachable
 from harness.profiles import (
     Profile,
     check_folders,
@@ -22,6 +23,11 @@ from harness.profiles import (
     profile_folders,
     specs_dirs,
 )
+from mock_provider.auth import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
+from mock_provider.faults import FAULTS
+
+if TYPE_CHECKING:
+    from harness.report import Progress, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -164,6 +170,545 @@ def specs_example(
     else:
         payload = found.example()
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+# --- the mock provider and its trigger ------------------------------------------------------
+
+FAULT_LINES = "\n".join(f"  {name:<20}{line}" for name, line in FAULTS.items())
+
+
+@cli.command(
+    "mock", epilog=f"\b\nFaults (--fault NAME, repeatable; or PUT /_mock/faults):\n{FAULT_LINES}"
+)
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    required=True,
+    metavar="NAME",
+    help="Profile to emulate. Repeatable: several are served each under /<profile>/.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="SQLite file keeping the state across restarts (default: a temporary file).",
+)
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Multiply every retry schedule and window by this (0.001: 5 min = 0.3 s).",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds each delivery attempt waits for an answer.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    type=click.Choice(list(FAULTS)),
+    help="Deviate from the profile on purpose (see the list below).",
+)
+@click.option(
+    "--allow-target",
+    "allow_targets",
+    multiple=True,
+    metavar="HOST",
+    help="Deliver to HOST too (default: loopback hosts only). Repeatable.",
+)
+@click.option("--plan", metavar="NAME", help="Account plan whose quotas apply (e.g. enterprise).")
+@click.option(
+    "--api-key",
+    default=DEFAULT_API_KEY,
+    show_default=True,
+    help="Key accepted as x-api-key or Bearer token by APIs that take one.",
+)
+@click.option(
+    "--basic-auth",
+    default=DEFAULT_BASIC_AUTH,
+    show_default=True,
+    metavar="USER:PASSWORD",
+    help="Credentials accepted by APIs that take HTTP basic auth.",
+)
+@specs_option
+def mock(
+    profiles: Sequence[str],
+    host: str,
+    port: int,
+    db: str | None,
+    time_scale: float,
+    timeout: float,
+    faults: Sequence[str],
+    allow_targets: Sequence[str],
+    plan: str | None,
+    api_key: str,
+    basic_auth: str,
+    specs: Sequence[str],
+) -> None:
+    """Run a mock provider: the profiles' subscription APIs, a durable delivery engine, a
+    control API and a dashboard. Ctrl-C stops it."""
+    import signal
+    import threading
+
+    from mock_provider.app import MockConfig
+    from mock_provider.server import MockServer
+
+    config = MockConfig(
+        profiles=list(profiles),
+        db=db,
+        time_scale=time_scale,
+        timeout=timeout,
+        faults=list(faults),
+        allow_targets=list(allow_targets),
+        plan=plan,
+        api_key=api_key,
+        basic_auth=basic_auth,
+        specs=list(specs),
+    )
+    try:
+        server = MockServer(config, host=host, port=port, catalog=load_profiles(specs))
+    except OSError as exc:
+        raise HarnessError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if len(profiles) == 1:
+        click.echo(f"API:          {server.url}/  ({profiles[0]} at its real paths)")
+    else:
+        for name in profiles:
+            click.echo(f"API:          {server.url}/{name}/")
+    click.echo(f"control API:  {server.control_url}/  (OpenAPI: {server.control_url}/openapi.json)")
+    click.echo(f"dashboard:    {server.dashboard_url}")
+    click.echo(f"database:     {server.mock.store.path}")
+    click.echo("Ctrl-C stops the mock.")
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    click.echo("mock stopped")
+
+
+def _override(text: str) -> tuple[str, Any]:
+    pointer, sep, raw = text.partition("=")
+    if not sep or not pointer.startswith("/"):
+        raise click.BadParameter(f"{text!r}: expected /json/pointer=value", param_hint="--set")
+    try:
+        return pointer, json.loads(raw)
+    except ValueError:
+        return pointer, raw
+
+
+@cli.command("trigger")
+@click.argument("event")
+@click.option(
+    "--mock",
+    "mock_url",
+    required=True,
+    metavar="URL",
+    help="The mock's base URL, e.g. http://127.0.0.1:8765.",
+)
+@click.option("--profile", help="The event's profile (needed when the mock serves several).")
+@click.option(
+    "--data", metavar="JSON|@FILE", help="The payload (default: generated from the schema)."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="/POINTER=VALUE",
+    help="Set a field of the payload (value as JSON, else as a string). Repeatable.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of a generated payload.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="Wait up to SECONDS for the deliveries and print each outcome.",
+)
+def trigger(
+    event: str,
+    mock_url: str,
+    profile: str | None,
+    data: str | None,
+    overrides: Sequence[str],
+    seed: int,
+    wait: float,
+) -> None:
+    """Trigger EVENT on a running mock provider (POST /_mock/events)."""
+    import urllib3
+
+    body: dict[str, Any] = {"type": event, "seed": seed, "set": dict(map(_override, overrides))}
+    if profile:
+        body["profile"] = profile
+    if data is not None:
+        text = data
+        if data.startswith("@"):
+            try:
+                text = Path(data[1:]).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise HarnessError(f"cannot read {data[1:]}: {exc.strerror}") from None
+        try:
+            body["data"] = json.loads(text)
+        except ValueError as exc:
+            raise HarnessError(f"--data is not JSON: {exc}") from None
+    base = mock_url.rstrip("/").removesuffix("/_mock")
+    http = urllib3.PoolManager(retries=False, timeout=30)
+
+    def call(method: str, path: str, document: Any = None) -> Any:
+        try:
+            response = http.request(method, base + path, json=document)
+        except urllib3.exceptions.HTTPError as exc:
+            raise HarnessError(f"cannot reach the mock at {base}: {exc}") from None
+        try:
+            answer = response.json()
+        except ValueError:
+            raise HarnessError(f"{base} answered {response.status} without JSON") from None
+        if response.status >= 400:
+            detail = answer.get("detail", "") if isinstance(answer, dict) else answer
+            raise HarnessError(f"the mock refused: {detail}")
+        return answer
+
+    try:
+        _trigger_and_wait(call, body, wait)
+    finally:
+        http.clear()
+
+
+def _trigger_and_wait(call: Callable[..., Any], body: dict[str, Any], wait: float) -> None:
+    import time
+
+    fired = call("POST", "/_mock/events", body)
+    click.echo(f"event {fired['event_id']}: {len(fired['deliveries'])} delivery(ies)")
+    for error in fired.get("schema_errors", []):
+        click.echo(f"  note: the payload breaks the event schema: {error}")
+    if not wait or not fired["deliveries"]:
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        found = call("GET", f"/_mock/deliveries?event={fired['event_id']}")["deliveries"]
+        if all(d["status"] != "pending" for d in found) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    for delivery in found:
+        attempts = delivery["attempts"]
+        last = attempts[-1] if attempts else None
+        outcome = (
+            "no attempt yet" if last is None else last["error"] or f"HTTP {last['status_code']}"
+        )
+        click.echo(
+            f"delivery {delivery['id']} -> {delivery['target_url']}: {delivery['status']}"
+            f" ({outcome}, {len(attempts)} attempt(s))"
+        )
+
+
+# --- the receiver suite and the checks registry -------------------------------------------
+
+
+def _ids(value: str | None) -> list[str]:
+    """`A,B, C` as ["A", "B", "C"]."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _writable(path: str | None) -> None:
+    if path and not Path(path).resolve().parent.is_dir():
+        raise HarnessError(f"cannot write {path}: its folder does not exist")
+
+
+def _run_suite(
+    ctx: click.Context,
+    run: Callable[[Progress], Report],
+    *,
+    report_path: str | None,
+    junit_path: str | None,
+) -> NoReturn:
+    """Run a suite with a progress display, print its summary, write the reports asked for
+    and exit with the report's code (3 when the target cannot be reached at all)."""
+    from harness.report import Progress, summary, write_json, write_junit
+
+    _writable(report_path)
+    _writable(junit_path)
+    try:
+        report = run(Progress())
+    except TargetUnreachable as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(TargetUnreachable.exit_code)
+    click.echo(summary(report))
+    if report_path:
+        write_json(report, report_path)
+        click.echo(f"JSON report: {report_path}")
+    if junit_path:
+        write_junit(report, junit_path)
+        click.echo(f"JUnit XML: {junit_path}")
+    ctx.exit(report.exit_code)
+
+
+@cli.command("receiver")
+@click.argument("url")
+@click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
+@click.option(
+    "--secret",
+    help="What the profile's authenticity kind needs: the challenge, the body token, the "
+    "export key or the signing secret your receiver expects.",
+)
+@click.option("--events", metavar="E1,E2", help="Only these events (default: all).")
+@click.option("--checks", "check_ids", metavar="ID,...", help="Only these checks.")
+@click.option("--exclude-checks", metavar="ID,...", help="Not these checks.")
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Generated valid payloads per event (and a quarter as many invalid ones).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds an answer may take (default: the profile's timeout).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Deliveries sent at once by R-concurrent; the other checks use half as many.",
+)
+@click.option("--seed", "seed_value", type=int, default=0, show_default=True, help="Seed.")
+@click.option("--report", "report_path", metavar="PATH.json", help="Write the JSON report.")
+@click.option("--junit", "junit_path", metavar="PATH.xml", help="Write JUnit XML.")
+@specs_option
+@click.pass_context
+def receiver(
+    ctx: click.Context,
+    url: str,
+    profile_name: str,
+    secret: str | None,
+    events: str | None,
+    check_ids: str | None,
+    exclude_checks: str | None,
+    max_examples: int,
+    timeout: float | None,
+    concurrency: int,
+    seed_value: int,
+    report_path: str | None,
+    junit_path: str | None,
+    specs: Sequence[str],
+) -> None:
+    """Play profile NAME's provider against the webhook endpoint at URL.
+
+    Exit 0 when every MUST check passed, 1 when one failed, 2 for a usage or spec error,
+    3 when nothing answers at URL.
+    """
+    from harness.receiver import ReceiverOptions, run_receiver  # schemathesis loads slowly
+
+    profile = load_profiles(specs).get(profile_name)
+    options = ReceiverOptions(
+        url=url,
+        secret=secret,
+        events=_ids(events),
+        checks=_ids(check_ids),
+        exclude_checks=_ids(exclude_checks),
+        max_examples=max_examples,
+        timeout=timeout,
+        concurrency=concurrency,
+        seed=seed_value,
+    )
+    _run_suite(
+        ctx,
+        lambda progress: run_receiver(profile, options, progress=progress),
+        report_path=report_path,
+        junit_path=junit_path,
+    )
+
+
+@cli.group("checks", cls=Group)
+def checks_group() -> None:
+    """The conformance checks: what each checks, when it applies, its source."""
+
+
+@checks_group.command("list")
+@click.option("--profile", "profile_name", metavar="NAME", help="Only checks that apply to it.")
+@click.option("--side", type=click.Choice(["receiver", "sender"]), help="Only one suite.")
+@specs_option
+def checks_list(profile_name: str | None, side: str | None, specs: Sequence[str]) -> None:
+    """Id, level, applies-to, what it checks and the source of every check.
+
+    With --profile, only the checks that apply to it, at the level they are reported at for
+    it, with the profile's own source sentences.
+    """
+    from harness import checks as registry
+
+    profile = load_profiles(specs).get(profile_name) if profile_name else None
+    for found in registry.registered(side, profile):  # type: ignore[arg-type]
+        level = found.level_for(profile) if profile else found.level
+        click.echo(f"{found.id:<27} {level:<6} {found.side:<8} {found.summary}")
+        click.echo(f"{'':<27} applies to: {found.applies_text()}")
+        source = found.source_for(profile) or found.source
+        if source:
+            click.echo(f"{'':<27} source: {source}")
+
+
+# --- the sender suite ----------------------------------------------------------------------
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise HarnessError(f"--header must be 'Name: value', not {text!r}")
+    return name.strip(), value.strip()
+
+
+@cli.command("sender")
+@click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
+@click.option(
+    "--api",
+    metavar="URL",
+    help="Base URL of the sender's subscription API (or a hookconform mock provider).",
+)
+@click.option(
+    "--auth",
+    metavar="USER:PASSWORD",
+    help="HTTP basic credentials for the subscription API.",
+)
+@click.option(
+    "-H",
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="A header for every API call, e.g. 'x-api-key: KEY' or 'Authorization: Bearer T'. "
+    "Repeatable. Against a hookconform mock the mock's default credentials are used.",
+)
+@click.option(
+    "--trigger",
+    "trigger_cmd",
+    metavar="CMD",
+    help="Shell command that makes the sender emit an event; it gets HOOKCONFORM_EVENT, "
+    "HOOKCONFORM_PROFILE, HOOKCONFORM_SUBSCRIPTION (the API object, JSON), HOOKCONFORM_URL.",
+)
+@click.option(
+    "--trigger-url", metavar="URL", help='URL that gets a POST {"type": EVENT} per event.'
+)
+@click.option(
+    "--subscribe-cmd",
+    metavar="CMD",
+    help="Shell command that subscribes HOOKCONFORM_URL to HOOKCONFORM_EVENT, for senders "
+    "configured in a settings screen (HOOKCONFORM_SECRET: the token to set, if any).",
+)
+@click.option(
+    "--secret",
+    help="An account-wide authenticity value the sender uses (e.g. HireHop's export key).",
+)
+@click.option("--events", metavar="E1,E2", help="Only these events (default: all).")
+@click.option("--checks", "check_ids", metavar="ID,...", help="Only these checks.")
+@click.option("--exclude-checks", metavar="ID,...", help="Not these checks.")
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="The factor the sender multiplies its retry schedule by (a mock's --time-scale).",
+)
+@click.option(
+    "--window",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds to wait for a delivery, and to watch for one that must not come "
+    "(default: the profile's latency promise, scaled, at least 1 s).",
+)
+@click.option(
+    "--attempt-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="The sender's per-attempt timeout in seconds; S-retry-after-failure then also "
+    "checks that a timed-out attempt is retried.",
+)
+@click.option(
+    "--callback-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address the capture server listens on; the sender must reach it.",
+)
+@click.option("--report", "report_path", metavar="PATH.json", help="Write the JSON report.")
+@click.option("--junit", "junit_path", metavar="PATH.xml", help="Write JUnit XML.")
+@specs_option
+@click.pass_context
+def sender(
+    ctx: click.Context,
+    profile_name: str,
+    api: str | None,
+    auth: str | None,
+    headers: Sequence[str],
+    trigger_cmd: str | None,
+    trigger_url: str | None,
+    subscribe_cmd: str | None,
+    secret: str | None,
+    events: str | None,
+    check_ids: str | None,
+    exclude_checks: str | None,
+    time_scale: float,
+    window: float | None,
+    attempt_timeout: float | None,
+    callback_host: str,
+    report_path: str | None,
+    junit_path: str | None,
+    specs: Sequence[str],
+) -> None:
+    """Play the receiver of profile NAME's webhooks and check a sender keeps its promises.
+
+    The harness subscribes its capture server through the sender's subscription API, makes
+    the sender emit events and watches what arrives. Exit 0 when every MUST check passed, 1
+    when one failed, 2 for a usage or spec error, 3 when the API cannot be reached.
+    """
+    from harness.sender import SenderOptions, run_sender
+
+    profile = load_profiles(specs).get(profile_name)
+    if trigger_cmd and trigger_url:
+        raise HarnessError("give --trigger or --trigger-url, not both")
+    user, sep, password = (auth or "").partition(":")
+    if auth and not sep:
+        raise HarnessError("--auth must be USER:PASSWORD")
+    options = SenderOptions(
+        api=api,
+        headers=dict(_header(h) for h in headers),
+        basic_auth=(user, password) if auth else None,
+        trigger_cmd=trigger_cmd,
+        trigger_url=trigger_url,
+        subscribe_cmd=subscribe_cmd,
+        secret=secret,
+        time_scale=time_scale,
+        window=window,
+        attempt_timeout=attempt_timeout,
+        callback_host=callback_host,
+        events=tuple(_ids(events)),
+    )
+    _run_suite(
+        ctx,
+        lambda progress: run_sender(
+            profile,
+            options,
+            checks=_ids(check_ids),
+            exclude_checks=_ids(exclude_checks),
+            progress=progress,
+        ),
+        report_path=report_path,
+        junit_path=junit_path,
+    )
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from harness.profiles import (
     profile_folders,
     specs_dirs,
 )
+from harness.urls import check_url
 from mock_provider.auth import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 from mock_provider.faults import FAULTS
 
@@ -50,6 +51,21 @@ class Group(click.Group):
             raise HarnessUsageError(f"{len(exc.problems)} problem(s) in the profiles") from None
         except HarnessError as exc:
             raise HarnessUsageError(str(exc)) from None
+
+
+class HttpUrl(click.ParamType):
+    """An absolute http(s) URL, refused before anything is sent."""
+
+    name = "URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return check_url(str(value))
+        except HarnessError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+HTTP_URL = HttpUrl()
 
 
 def specs_option(command: F) -> F:
@@ -321,6 +337,7 @@ def _override(text: str) -> tuple[str, Any]:
     "--mock",
     "mock_url",
     required=True,
+    type=HTTP_URL,
     metavar="URL",
     help="The mock's base URL, e.g. http://127.0.0.1:8765.",
 )
@@ -461,7 +478,7 @@ def _run_suite(
 
 
 @cli.command("receiver")
-@click.argument("url")
+@click.argument("url", type=HTTP_URL)
 @click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
 @click.option(
     "--secret",
@@ -579,6 +596,7 @@ def _header(text: str) -> tuple[str, str]:
 @click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
 @click.option(
     "--api",
+    type=HTTP_URL,
     metavar="URL",
     help="Base URL of the sender's subscription API (or a hookconform mock provider).",
 )
@@ -604,7 +622,10 @@ def _header(text: str) -> tuple[str, str]:
     "HOOKCONFORM_PROFILE, HOOKCONFORM_SUBSCRIPTION (the API object, JSON), HOOKCONFORM_URL.",
 )
 @click.option(
-    "--trigger-url", metavar="URL", help='URL that gets a POST {"type": EVENT} per event.'
+    "--trigger-url",
+    type=HTTP_URL,
+    metavar="URL",
+    help='URL that gets a POST {"type": EVENT} per event.',
 )
 @click.option(
     "--subscribe-cmd",

@@ -42,6 +42,7 @@ from harness.capture import CaptureServer
 from harness.errors import HarnessError
 from harness.profiles import Catalog, Profile, load_profiles
 from harness.pytest_items import ConformanceError, HookconformCollector, Outcome, Target, judge
+from harness.urls import check_url
 
 MARKER = (
     "hookconform(check, profile=None, event=None, secret=None): run one receiver check "
@@ -96,14 +97,21 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _url(text: str) -> str:
+    try:
+        return check_url(text)
+    except HarnessError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 # (name, metavar, help, parse): every option, on the command line and as an ini value.
 OPTIONS: list[tuple[str, str, str, Callable[[str], Any]]] = [
-    ("receiver", "URL", "Run the receiver suite against this webhook endpoint.", str),
-    ("sender-api", "URL", "Run the sender suite against this subscription API.", str),
+    ("receiver", "URL", "Run the receiver suite against this webhook endpoint.", _url),
+    ("sender-api", "URL", "Run the sender suite against this subscription API.", _url),
     ("profile", "NAME", "The provider profile (also the default of hookconform_mock).", str),
     ("secret", "VALUE", "The challenge, token, export key or signing secret to use.", str),
     ("checks", "ID,...", "Only these checks.", _ids),

@@ -33,6 +33,7 @@ from harness.errors import ConformanceFailure, ExchangeFailure, HarnessError, Ta
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, excerpt, now_iso
 from harness.strategies import payloads, sample
+from harness.urls import check_url
 from harness.wire import WireRequest, authenticate, delivery_request, encode, stamp
 
 DEFAULT_MAX_EXAMPLES = 10
@@ -149,13 +150,6 @@ def check_reachable(url: str, timeout: float = 5.0) -> None:
             pass
     except OSError as exc:
         raise TargetUnreachable(f"cannot reach {url}: {exc.strerror or exc}") from None
-
-
-def check_url(url: str) -> None:
-    """Raise `HarnessError` unless `url` is an absolute http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise HarnessError(f"not an http(s) URL: {url!r}")
 
 
 # --- the payload plan ----------------------------------------------------------------------

@@ -37,6 +37,7 @@ from harness.errors import (
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso
 from harness.subscriber import ApiResponse, Subscription, SubscriptionClient
+from harness.urls import check_url
 from harness.wire import get_pointer
 from mock_provider.auth import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 
@@ -164,6 +165,14 @@ class SenderOptions:
     attempt_timeout: float | None = None  # the sender's per-attempt timeout, when known
 
 
+def _capture_server(host: str) -> CaptureServer:
+    try:
+        return CaptureServer(host=host)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise HarnessError(f"cannot listen on --callback-host {host}: {reason}") from None
+
+
 class SenderRun:
     """Everything a sender check needs: subscribe, trigger, watch, with the scaled clock."""
 
@@ -178,7 +187,7 @@ class SenderRun:
         try:
             self._connect(profile, options)
             # Last, so that a refusal above leaves no listening socket behind.
-            self.capture = CaptureServer(host=options.callback_host)
+            self.capture = _capture_server(options.callback_host)
         except BaseException:
             self.http.clear()
             raise
@@ -186,6 +195,9 @@ class SenderRun:
     def _connect(self, profile: Profile, options: SenderOptions) -> None:
         """Find out whether `--api` is a mock, build the subscription client, and refuse to
         start when there is no way to subscribe or to trigger."""
+        for url in (options.api, options.trigger_url):
+            if url:
+                check_url(url)
         self.mock = MockControl.detect(options.api, self.http) if options.api else None
         self.mock_profile = self._mock_profile()
         if self.mock is not None and not options.headers and not options.basic_auth:

@@ -6,12 +6,17 @@ fixtures: `with BackgroundServer(app) as server: ... server.url ...`.
 
 from __future__ import annotations
 
-import errno
+import socket
 import threading
 from types import TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import (
+    BaseWSGIServer,
+    WSGIRequestHandler,
+    make_server,
+    select_address_family,
+)
 
 LOOPBACK = "127.0.0.1"
 
@@ -37,13 +42,15 @@ class BackgroundServer:
         handler: type[WSGIRequestHandler] = QuietHandler,
     ) -> None:
         self.app = app
+        # Bind here rather than in werkzeug, which prints to stderr and exits when the address
+        # is taken: callers get the OSError (EADDRINUSE, a bad host, ...) to report.
+        listener = _listen(host, port)
         try:
             self._server: BaseWSGIServer = make_server(
-                host, port, app, threaded=True, request_handler=handler
+                host, port, app, threaded=True, request_handler=handler, fd=listener.fileno()
             )
-        except SystemExit:
-            # werkzeug prints a hint and exits when the address is taken; callers get an OSError.
-            raise OSError(errno.EADDRINUSE, f"address already in use: {host}:{port}") from None
+        finally:
+            listener.close()  # the server holds its own duplicate of the socket
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -53,7 +60,7 @@ class BackgroundServer:
 
     @property
     def port(self) -> int:
-        return self._server.server_port
+        return self._server.server_address[1]
 
     @property
     def url(self) -> str:
@@ -86,3 +93,16 @@ class BackgroundServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on (host, port), or the OSError that says why not."""
+    listener = socket.socket(select_address_family(host, port), socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+    except BaseException:
+        listener.close()
+        raise
+    return listener

@@ -102,3 +102,18 @@ def test_sigkill_mid_retry_storm_then_restart_delivers_everything(tmp_path: Path
         delivered = {r.json()["n"] for r in endpoint.requests if r.headers and r.body}
         assert delivered == set(range(EVENTS))
         assert _owed(db) == 0
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_the_state(tmp_path: Path) -> None:
+    db = tmp_path / "mock.sqlite3"
+    subscription = {"type": "employee_created", "target_url": "http://127.0.0.1:9/hooks"}
+    with mock_process(db) as (process, client):
+        client.ok("POST", "/api/v1/webhooks", subscription)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=10)
+        assert process.returncode == 0
+        assert "mock stopped" in output
+        assert "Traceback" not in output
+    with mock_process(db) as (process, client):
+        [kept] = client.ok("GET", "/api/v1/webhooks")
+        assert kept["target_url"] == subscription["target_url"]

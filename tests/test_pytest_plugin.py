@@ -273,6 +273,7 @@ def test_an_unreachable_target_fails_each_item_with_one_line(pytester: pytest.Py
             "*hookconform: unknown check id(s): R-nope*",
         ),
         (["--hookconform-max-examples", "0"], "", "*--hookconform-max-examples*at least 1*"),
+        (["--hookconform-receiver", "notaurl"], "", "*--hookconform-receiver: not an http(s)*"),
         ([], "hookconform_seed = many", "*ini option hookconform_seed: not a whole number*"),
     ],
 )

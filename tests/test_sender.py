@@ -153,6 +153,9 @@ def test_usage_errors() -> None:
         run_sender(CATALOG.get("hirehop"), SenderOptions(trigger_cmd="true"))
     with pytest.raises(HarnessError, match="no way to make the sender emit events"):
         run_sender(CATALOG.get("hirehop"), SenderOptions(subscribe_cmd="true"))
+    unusable = SenderOptions(subscribe_cmd="true", trigger_cmd="true", callback_host="192.0.2.1")
+    with pytest.raises(HarnessError, match=r"cannot listen on --callback-host 192\.0\.2\.1"):
+        run_sender(CATALOG.get("hirehop"), unusable)
 
 
 def test_unreachable_api_is_exit_3_material() -> None:

@@ -6,7 +6,7 @@ its own answers: a status sequence, delays, headers, and echoing a handshake hea
 
     with CaptureServer() as capture:
         url = capture.url_for("employee-created")
-        capture.script("employee-created", [Reply(500), Reply(200)])
+        capture.script([Reply(500), Reply(200)], path="employee-created")
         ... make the sender deliver to url ...
         first, retry = capture.wait_for(2, timeout=5, path="employee-created")
 
@@ -127,8 +127,9 @@ class CaptureServer:
         with self._lock:
             self._defaults[_key(path)] = reply
 
-    def script(self, path: str | None, replies: Iterable[Reply | int]) -> None:
-        """Answers for the next requests to `path` (None: any path without its own script)."""
+    def script(self, replies: Iterable[Reply | int], *, path: str | None = None) -> None:
+        """Answers for the next requests to `path` (None: any path without its own script),
+        one each, in order; a bare int is a status with an empty body."""
         queue = deque(r if isinstance(r, Reply) else Reply(r) for r in replies)
         with self._lock:
             self._scripts[_key(path)] = queue

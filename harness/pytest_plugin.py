@@ -339,7 +339,7 @@ def _hookconform_session_capture(
 @pytest.fixture
 def hookconform_capture(_hookconform_session_capture: CaptureServer) -> CaptureServer:
     """A capture server with nothing recorded and no script: `.url`, `.respond_with(...)`,
-    `.script(path, [...])`, `.requests`, `.wait_for(n, timeout)`."""
+    `.script([...], path=None)`, `.requests`, `.wait_for(n, timeout)`."""
     _hookconform_session_capture.clear()
     return _hookconform_session_capture
 

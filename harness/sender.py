@@ -324,7 +324,7 @@ class SenderRun:
             script.append(Reply(status, echo=(handshake["header"],) if echo else ()))
         if handshake["kind"] == "secret-confirmation" and activate:
             script.append(SUCCESS)
-        self.capture.script(path, [*script, *(replies or [])])
+        self.capture.script([*script, *(replies or [])], path=path)
         if secret == "generate":
             secret = self._secret_for()
         handle = Handle(event=event, path=path, url=url, secret=secret)
@@ -350,7 +350,7 @@ class SenderRun:
             # keys X-Hook-Signature): the sender chose it, not the harness.
             handle.secret = self.capture.requests_for(path)[0].header(handshake["header"])
         elif handshake["kind"] == "hook-secret-echo" and script:
-            self.capture.script(path, replies or [])  # no handshake came: deliveries first
+            self.capture.script(replies or [], path=path)  # no handshake came: deliveries first
         if handshake["kind"] == "secret-confirmation" and activate:
             self.validate(handle)
         return handle

@@ -42,7 +42,7 @@ def test_records_requests_raw(capture: CaptureServer, http: urllib3.PoolManager)
 
 
 def test_script_per_path_then_default(capture: CaptureServer, http: urllib3.PoolManager) -> None:
-    capture.script("a", [500, Reply(201, headers={"X-Seen": "yes"})])
+    capture.script([500, Reply(201, headers={"X-Seen": "yes"})], path="a")
     capture.respond_with(204, path="a")
     statuses = [http.request("POST", capture.url_for("a")).status for _ in range(4)]
     assert statuses == [500, 201, 204, 204]
@@ -53,7 +53,7 @@ def test_script_per_path_then_default(capture: CaptureServer, http: urllib3.Pool
 def test_echoes_a_handshake_header_only_when_told(
     capture: CaptureServer, http: urllib3.PoolManager
 ) -> None:
-    capture.script("echo", [Reply(200, echo=("X-Hook-Secret",))])
+    capture.script([Reply(200, echo=("X-Hook-Secret",))], path="echo")
     echoed = http.request("POST", capture.url_for("echo"), headers={"X-Hook-Secret": "s"})
     silent = http.request("POST", capture.url_for("echo"), headers={"X-Hook-Secret": "s"})
     assert echoed.headers.get("X-Hook-Secret") == "s"

@@ -355,7 +355,7 @@ def test_mock_fixtures(pytester: pytest.Pytester) -> None:
         def test_faults(make_hookconform_mock, hookconform_capture):
             mock = make_hookconform_mock(profile="resthooks", time_scale=0.001, faults=["no-retry"])
             hookconform_capture.respond_with(500, echo=["X-Hook-Secret"])
-            hookconform_capture.script(None, [Reply(200, echo=("X-Hook-Secret",))])
+            hookconform_capture.script([Reply(200, echo=("X-Hook-Secret",))])
             mock.subscribe("contact.create", hookconform_capture.url)
             mock.trigger("contact.create", data={"id": 1})
             [delivery] = mock.wait_for_deliveries(1, timeout=5)

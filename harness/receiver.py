@@ -34,7 +34,14 @@ from harness.profiles import Profile
 from harness.report import Progress, Report, Result, excerpt, now_iso
 from harness.strategies import payloads, sample
 from harness.urls import check_url
-from harness.wire import WireRequest, authenticate, delivery_request, encode, stamp
+from harness.wire import (
+    WireRequest,
+    authenticate,
+    delivery_request,
+    encode,
+    stamp,
+    timed_out,
+)
 
 DEFAULT_MAX_EXAMPLES = 10
 DEFAULT_CONCURRENCY = 10
@@ -121,10 +128,11 @@ class Client:
                 retries=False,
                 timeout=urllib3.Timeout(connect=min(self.patience, 10.0), read=self.patience),
             )
-        except urllib3.exceptions.TimeoutError:
-            exchange.error, exchange.timed_out = f"no answer within {self.patience:g} s", True
         except urllib3.exceptions.HTTPError as exc:
-            exchange.error = f"connection failed: {_reason(exc)}"
+            if timed_out(exc):
+                exchange.error, exchange.timed_out = f"no answer within {self.patience:g} s", True
+            else:
+                exchange.error = f"connection failed: {_reason(exc)}"
         else:
             exchange.status = response.status
             exchange.headers = dict(response.headers)

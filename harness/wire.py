@@ -1,8 +1,9 @@
 """A delivery as it goes on the wire: method, headers and body bytes, as the provider sends it.
 
 Shared by the mock provider (which delivers to subscribers) and the receiver suite (which
-plays the provider). Everything here is keyed by the profile's semantic kinds: the envelope
-decides where the time goes, the authenticity kind where the secret goes.
+plays the provider), with how a failed send is told apart (`timed_out`). Everything here is
+keyed by the profile's semantic kinds: the envelope decides where the time goes, the
+authenticity kind where the secret goes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import urllib3
 
 from harness import __version__
 from harness.profiles import Profile
@@ -144,3 +147,11 @@ def hook_secret_request(profile: Profile, secret: str) -> WireRequest:
     """The request a hook-secret-echo handshake sends while the create call is open."""
     rule = profile.semantics["handshake"]
     return WireRequest("POST", {"User-Agent": USER_AGENT, rule["header"]: secret}, b"")
+
+
+def timed_out(exc: urllib3.exceptions.HTTPError) -> bool:
+    """Whether an attempt failed for want of an answer in time, not for a refused connection
+    (which urllib3 makes a kind of connect timeout)."""
+    return isinstance(exc, urllib3.exceptions.TimeoutError) and not isinstance(
+        exc, urllib3.exceptions.NewConnectionError
+    )

@@ -23,7 +23,7 @@ import urllib3
 from jsonschema import Draft202012Validator
 
 from harness.profiles import Profile
-from harness.wire import WireRequest, delivery_request, encode, get_pointer
+from harness.wire import WireRequest, delivery_request, encode, get_pointer, timed_out
 from mock_provider.faults import Faults
 from mock_provider.store import Attempt, Delivery, Record, Store, Subscription
 
@@ -173,9 +173,9 @@ class Sender:
                 response.drain_conn()
             finally:
                 response.release_conn()
-        except urllib3.exceptions.TimeoutError as exc:
-            return Outcome(None, f"timeout: {exc}", "timeout", _ms(started), "")
         except urllib3.exceptions.HTTPError as exc:
+            if timed_out(exc):
+                return Outcome(None, f"timeout: {exc}", "timeout", _ms(started), "")
             return Outcome(None, f"connection error: {exc}", "connection-error", _ms(started), "")
         status = response.status
         headers = {k.lower(): v for k, v in response.headers.items()}

@@ -4,6 +4,8 @@ notifications and fire-and-forget, over loopback to a real receiver."""
 from __future__ import annotations
 
 import itertools
+import socket
+import time
 
 import pytest
 from mock_support import receiver, running
@@ -69,6 +71,23 @@ def test_timeouts_are_retried() -> None:
         assert first["status_code"] is None
         assert first["error"].startswith("timeout")
         assert second["status_code"] == 200
+
+
+def test_a_refused_connection_is_logged_as_such_and_retried() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        target = f"http://127.0.0.1:{closed.getsockname()[1]}/hooks"
+        with running("factorial-v1") as (_, client):
+            auth = {"Authorization": "Bearer test-api-key"}
+            subscription = {"type": "employee_created", "target_url": target}
+            client.ok("POST", "/api/v1/webhooks", subscription, headers=auth)
+            client.ok("POST", "/_mock/events", {"type": "employee_created", "data": {"id": 1}})
+            deadline = time.monotonic() + 10
+            while len(attempts := client.deliveries()[0]["attempts"]) < 2:
+                assert time.monotonic() < deadline, "no retry after a refused connection"
+                time.sleep(0.02)
+    assert all(a["error"].startswith("connection error") for a in attempts[:2]), attempts
+    assert all(a["status_code"] is None for a in attempts[:2])
 
 
 def test_resthooks_gives_up_after_about_a_day_and_deactivates() -> None:

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
-from harness.serving import BackgroundServer
+from harness.serving import BackgroundServer, read_at_most
 
 MAX_BODY = 1024 * 1024
 MAX_DELAY = 60.0
@@ -193,7 +194,12 @@ class CaptureServer:
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        body, truncated = self._read_body(request)
+        try:
+            body, truncated = self._read_body(request)
+        except ClientDisconnected:
+            # The client went away before its body was complete: no request was made, and
+            # recording the piece that came would pass it off as a (malformed) delivery.
+            return Response("incomplete body", status=400)(environ, start_response)
         path = _key(request.path)
         reply = Reply(413) if truncated else self._next_reply(path)
         captured = CapturedRequest(
@@ -221,7 +227,7 @@ class CaptureServer:
     def _read_body(self, request: Request) -> tuple[bytes, bool]:
         """At most `max_body` bytes of the body, and whether there was more."""
         stream = request.stream
-        body = stream.read(self.max_body + 1)
+        body = read_at_most(stream, self.max_body + 1)
         truncated = len(body) > self.max_body
         if truncated:
             while stream.read(64 * 1024):  # drain, so that the client reads our answer

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from werkzeug.serving import (
     BaseWSGIServer,
@@ -106,3 +106,20 @@ def _listen(host: str, port: int) -> socket.socket:
         listener.close()
         raise
     return listener
+
+
+def read_at_most(stream: IO[bytes], size: int) -> bytes:
+    """Up to `size` bytes of a request body, and never a body its client abandoned.
+
+    When a client stops sending before its Content-Length, one `read` hands back the bytes
+    that did arrive as if they were the body; reading on until `size` or the end makes
+    werkzeug notice the missing rest and raise `ClientDisconnected` (a 400) instead.
+    """
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = stream.read(size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)

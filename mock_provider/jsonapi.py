@@ -8,6 +8,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from harness.serving import read_at_most
+
 DEFAULT_BODY_LIMIT = 1024 * 1024
 # Deeper documents are refused: they would only exhaust the recursion of encoders later.
 MAX_DEPTH = 64
@@ -54,7 +56,7 @@ def read_body(request: Request, limit: int) -> bytes:
     length = request.content_length
     if length is not None and length > limit:
         raise ApiError(413, "body too large", f"the limit is {limit} bytes, got {length}")
-    data = request.stream.read(limit + 1)
+    data = read_at_most(request.stream, limit + 1)
     if len(data) > limit:
         raise ApiError(413, "body too large", f"the limit is {limit} bytes")
     return data

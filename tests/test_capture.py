@@ -105,6 +105,24 @@ def test_survives_garbage_and_slow_clients(
     assert [r.path for r in capture.requests] == ["/fast"]
 
 
+def test_a_body_in_pieces_is_recorded_whole_and_an_abandoned_one_not_at_all(
+    capture: CaptureServer,
+) -> None:
+    host, port = "127.0.0.1", int(capture.url.rsplit(":", 1)[1])
+    head = b"POST /pieces HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\n"
+    with socket.create_connection((host, port), timeout=2) as client:
+        client.sendall(head + b"abc")
+        time.sleep(0.1)  # the server has read the first piece by now
+        client.sendall(b"def")
+        assert client.recv(100).startswith(b"HTTP/1.1 200")
+    with socket.create_connection((host, port), timeout=2) as gone:
+        gone.sendall(head.replace(b"/pieces", b"/gone") + b"abc")
+        time.sleep(0.1)
+    capture.wait_for(1, timeout=2)
+    time.sleep(0.1)  # time for the abandoned request to be recorded, were it to be
+    assert [(r.path, r.body) for r in capture.requests] == [("/pieces", b"abcdef")]
+
+
 def test_clear_forgets_requests_and_scripts(
     capture: CaptureServer, http: urllib3.PoolManager
 ) -> None:

@@ -96,15 +96,15 @@ class ControlApi:
             ("GET", re.compile(r"/profiles/([A-Za-z0-9_.-]+)/openapi\.json"), self.profile_openapi),
             ("POST", re.compile(r"/events"), self.trigger),
             ("GET", re.compile(r"/subscriptions"), self.subscriptions),
-            ("GET", re.compile(r"/subscriptions/(\d+)"), self.subscription),
+            ("GET", re.compile(r"/subscriptions/([0-9]{1,18})"), self.subscription),
             ("POST", re.compile(r"/webhooks"), self.create_webhook),
-            ("PATCH", re.compile(r"/webhooks/(\d+)"), self.update_webhook),
-            ("DELETE", re.compile(r"/webhooks/(\d+)"), self.delete_webhook),
-            ("POST", re.compile(r"/webhooks/(\d+)/validate"), self.validate),
-            ("POST", re.compile(r"/webhooks/(\d+)/confirm"), self.confirm),
+            ("PATCH", re.compile(r"/webhooks/([0-9]{1,18})"), self.update_webhook),
+            ("DELETE", re.compile(r"/webhooks/([0-9]{1,18})"), self.delete_webhook),
+            ("POST", re.compile(r"/webhooks/([0-9]{1,18})/validate"), self.validate),
+            ("POST", re.compile(r"/webhooks/([0-9]{1,18})/confirm"), self.confirm),
             ("GET", re.compile(r"/deliveries"), self.deliveries),
-            ("GET", re.compile(r"/deliveries/(\d+)"), self.delivery),
-            ("POST", re.compile(r"/deliveries/(\d+)/redeliver"), self.redeliver),
+            ("GET", re.compile(r"/deliveries/([0-9]{1,18})"), self.delivery),
+            ("POST", re.compile(r"/deliveries/([0-9]{1,18})/redeliver"), self.redeliver),
             ("GET", re.compile(r"/notifications"), self.notifications),
             ("POST", re.compile(r"/reset"), self.reset),
             ("GET", re.compile(r"/faults"), self.faults),
@@ -227,6 +227,8 @@ class ControlApi:
         headers = field(body, "headers", dict, required=False, default={})
         if not all(isinstance(v, str) for v in headers.values()):
             raise ApiError(400, "wrong type", "'headers' must map header names to strings")
+        for name, value in headers.items():
+            _check_header(name, value)
         fired = self.fire(body.get("profile"), event_type, data, overrides, seed, headers)
         return json_response(fired, 202)
 
@@ -344,7 +346,7 @@ class ControlApi:
         for name in ("subscription", "event"):
             raw = request.args.get(name)
             if raw is not None:
-                if not raw.isdigit() or len(raw) > 18:
+                if not re.fullmatch(r"[0-9]{1,18}", raw):
                     raise ApiError(400, "invalid parameter", f"{name} must be an id, not {raw!r}")
                 filters[name] = int(raw)
         status = request.args.get("status")
@@ -848,3 +850,20 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+
+
+# RFC 9110 5.1 and 5.5: a name is a token; a value is visible latin-1 text, spaces and tabs.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+def _check_header(name: str, value: str) -> None:
+    """Refuse a header that could not go on the wire (or would smuggle in another one)."""
+    if not _TOKEN.fullmatch(name):
+        raise ApiError(400, "invalid header", f"{name!r} is not a header name")
+    if not _FIELD_VALUE.fullmatch(value):
+        raise ApiError(
+            400,
+            "invalid header",
+            f"the value of {name} holds a line break or a character HTTP headers cannot carry",
+        )

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from mock_provider.control import NO_DATA, PREFIX, delivery_view
-from mock_provider.jsonapi import ApiError
+from mock_provider.jsonapi import ApiError, parse_json
 
 if TYPE_CHECKING:
     from mock_provider.app import Mock
@@ -71,12 +71,9 @@ def _act(mock: Mock, action: str, form: Any) -> str:
     if action == "trigger":
         data: Any = NO_DATA
         if form.get("data", "").strip():
-            try:
-                data = json.loads(form["data"])
-            except ValueError as exc:
-                raise ApiError(400, "malformed JSON", str(exc)) from None
+            data = parse_json(form["data"])
         seed = form.get("seed", "0").strip() or "0"
-        if not re.fullmatch(r"-?\d{1,12}", seed):
+        if not re.fullmatch(r"-?[0-9]{1,12}", seed):
             raise ApiError(400, "wrong type", "the seed must be an integer")
         fired = control.fire(form.get("profile") or None, form.get("type", ""), data, {}, int(seed))
         return f"event {fired['event_id']} triggered: {len(fired['deliveries'])} delivery(ies)"
@@ -86,7 +83,7 @@ def _act(mock: Mock, action: str, form: Any) -> str:
         token = form.get("token", "").strip() or None
         created = control.make_webhook(profile, events, form.get("url", ""), token)
         return f"webhook {created.id} created ({created.state})"
-    match = re.fullmatch(r"(redeliver|validate|confirm)/(\d{1,18})", action)
+    match = re.fullmatch(r"(redeliver|validate|confirm)/([0-9]{1,18})", action)
     if not match:
         raise ApiError(404, "not found", f"no dashboard action {action!r}")
     verb, ident = match.group(1), int(match.group(2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,13 +70,38 @@ def read_json(request: Request, limit: int, *, required: bool = True) -> Any:
         if required:
             raise ApiError(400, "missing body", "this call needs a JSON body")
         return None
+    return parse_json(data)
+
+
+def parse_json(data: str | bytes) -> Any:
+    """A JSON document that can be sent on as JSON again; 400 for anything else.
+
+    Python's parser also takes what is not JSON (NaN, Infinity, numbers that overflow to
+    infinity, lone surrogates that no UTF-8 encoder takes): each would turn into a 500 or an
+    invalid body delivered later, so each is refused here.
+    """
     try:
-        document = json.loads(data)
+        document = json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed JSON", str(exc)[:200]) from None
     if _depth(document) > MAX_DEPTH:
         raise ApiError(400, "too deeply nested", f"JSON nested deeper than {MAX_DEPTH} levels")
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "malformed JSON", "a string holds a lone surrogate") from None
     return document
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is too large for a JSON number a receiver can read")
+    return value
 
 
 def _depth(document: Any) -> int:

@@ -43,6 +43,7 @@ from mock_provider.subscriptions import Subscriptions
 
 JSON = "application/json"
 PAGING_LIMIT = 100
+MAX_PAGE = 10**9  # a page number past any log, small enough for SQLite's OFFSET
 CRUD_ROLES = ("create", "list", "get", "update", "delete")
 
 
@@ -294,7 +295,9 @@ class ProfileApi:
     def _coerce(self, param: Parameter, value: str) -> Any:
         types = param.schema.get("type")
         types = types if isinstance(types, list) else [types]
-        if "integer" in types and re.fullmatch(r"-?\d+", value):
+        # Up to 18 digits: what SQLite's 64-bit integers hold. A longer one stays a string,
+        # which the parameter's schema then refuses with a 4xx.
+        if "integer" in types and re.fullmatch(r"-?[0-9]{1,18}", value):
             return int(value)
         if "boolean" in types and value in ("true", "false"):
             return value == "true"
@@ -688,7 +691,7 @@ class ProfileApi:
             max(int(_paging(query, "pagesize", "perpage", "limit") or PAGING_LIMIT), 1),
             PAGING_LIMIT,
         )
-        number = max(int(_paging(query, "pagenum", "page") or 0), 0)
+        number = min(max(int(_paging(query, "pagenum", "page") or 0), 0), MAX_PAGE)
         found = self.store.deliveries(
             subscription=subscription.id, limit=size, offset=number * size, newest_first=True
         )

@@ -245,6 +245,9 @@ def test_staffology_webhooks_log_samples_and_basic_auth() -> None:
             "GET", f"{STAFFOLOGY}/{hook['id']}/payloads?pageNum=0&pageSize=5", headers=AUTH
         )
         (entry,) = log
+        payloads = f"{STAFFOLOGY}/{hook['id']}/payloads"
+        assert client.ok("GET", f"{payloads}?pageNum=999999999999999999", headers=AUTH) == []
+        assert client.call("GET", f"{payloads}?pageNum={'9' * 30}", headers=AUTH).status == 400
         record = client.ok("GET", entry["url"], headers=AUTH)
         assert record["taskStatus"] == "Sent"
         assert record["attempts"] == 1

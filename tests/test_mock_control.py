@@ -79,6 +79,14 @@ def test_delivery_log_filters_and_reset() -> None:
         assert server.mock.store.owed() == 0
 
 
+def _event(data: bytes) -> bytes:
+    return b'{"profile": "clockodo", "type": "entry.stopped", "data": ' + data + b"}"
+
+
+def _headers(headers: dict[str, str]) -> dict:
+    return {"profile": "clockodo", "type": "entry.stopped", "data": {}, "headers": headers}
+
+
 def _bad_requests(url: str) -> list[tuple[str, str, dict | None, bytes | None, dict, int]]:
     """(method, path, json, raw body, headers, expected status)."""
     big = b'{"a": "' + b"x" * (1024 * 1024 + 10) + b'"}'
@@ -88,6 +96,19 @@ def _bad_requests(url: str) -> list[tuple[str, str, dict | None, bytes | None, d
         ("POST", "/_mock/events", None, b"", {}, 400),
         ("POST", "/_mock/events", None, b"[1, 2]", {}, 400),
         ("POST", "/_mock/events", {"profile": "clockodo", "type": 5}, None, {}, 400),
+        # What Python's parser takes but is not JSON a receiver could read.
+        ("POST", "/_mock/events", None, _event(b'{"a": "\\ud800"}'), {}, 400),
+        ("POST", "/_mock/events", None, _event(b'{"a": NaN}'), {}, 400),
+        ("POST", "/_mock/events", None, _event(b'{"a": 1e400}'), {}, 400),
+        ("POST", "/_mock/events", None, _event(b"[" * 100 + b"]" * 100), {}, 400),
+        # Headers that cannot go on the wire, or would smuggle in another one.
+        ("POST", "/_mock/events", _headers({"X-Bad": "a\r\nInjected: 1"}), None, {}, 400),
+        ("POST", "/_mock/events", _headers({"bad name": "x"}), None, {}, 400),
+        ("POST", "/_mock/events", _headers({"X-Snow": "\u2603"}), None, {}, 400),
+        # Ids: ASCII digits that fit SQLite's integers, or not an id at all.
+        ("GET", "/_mock/deliveries?subscription=%C2%B2", None, None, {}, 400),
+        ("GET", "/_mock/subscriptions/%D9%A3", None, None, {}, 404),
+        ("GET", "/_mock/subscriptions/99999999999999999999999", None, None, {}, 404),
         ("POST", "/_mock/events", {"profile": "clockodo", "type": "nope"}, None, {}, 422),
         ("POST", "/_mock/events", {"profile": "nope", "type": "x"}, None, {}, 422),
         (

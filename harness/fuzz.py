@@ -14,6 +14,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from harness.profiles import Profile
@@ -74,15 +75,27 @@ def _fuzz_operation(
     def one(case: Any) -> None:
         if found:
             return
-        response = case.call(base_url=base_url, headers=headers, timeout=10)
         try:
-            case.validate_response(response, checks=CHECKS)
-        except AssertionError as exc:
-            text = str(exc).strip()
+            response = case.call(base_url=base_url, headers=headers, timeout=10)
+        except OSError as exc:  # requests' errors: refused, reset, timed out
             found.append(
                 FuzzProblem(
                     operation.label,
-                    text.splitlines()[0] if text else type(exc).__name__,
+                    "No answer",
+                    f"{case.method} {case.formatted_path}: {exc}"[:800],
+                )
+            )
+            return
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (AssertionError, FailureGroup) as exc:  # one failure, or several at once
+            failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
+            titles = [getattr(f, "title", "") or type(f).__name__ for f in failures]
+            text = "; ".join(str(f).strip() for f in failures)
+            found.append(
+                FuzzProblem(
+                    operation.label,
+                    " / ".join(titles),
                     f"{case.method} {case.formatted_path} -> {response.status_code}: {text}"[:800],
                 )
             )

@@ -132,9 +132,12 @@ class MockControl:
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data else {}
-        answer = self.http.request(
-            method, f"{self.root}{CONTROL}{path}", body=data, headers=headers, timeout=30
-        )
+        try:
+            answer = self.http.request(
+                method, f"{self.root}{CONTROL}{path}", body=data, headers=headers, timeout=30
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise HarnessError(f"the mock's control API failed: {method} {path}: {exc}") from None
         try:
             return answer.status, json.loads(answer.data or b"null")
         except ValueError:
@@ -648,5 +651,7 @@ def _run_check(run: SenderRun, check: registry.Check, event: str | None) -> Resu
         raise
     except HarnessError as exc:
         result.status, result.reason = "error", str(exc)
+    except Exception as exc:  # a bug in a check, or a sender gone mid-run: keep the report
+        result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
     result.duration = time.perf_counter() - started
     return result

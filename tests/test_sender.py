@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from harness.errors import HarnessError, TargetUnreachable
 from harness.profiles import load_profiles
 from harness.report import Report
 from harness.sender import SenderOptions, run_sender
+from harness.serving import BackgroundServer
 from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
 
@@ -246,3 +247,43 @@ def test_cli_against_a_real_mock_process(mock_process: str, tmp_path: Path) -> N
     ids = {c["id"] for c in report["checks"]}
     assert {"S-hook-secret-handshake", "S-gone-deactivates", "S-api-fuzz"} <= ids
     assert 'name="S-headers[contact.create]"' in junit_path.read_text()
+
+
+def _broken_api(environ: dict, start_response: Callable) -> list[bytes]:
+    """A subscription API that answers every call with a server error."""
+    start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+    return [b"boom"]
+
+
+def test_api_fuzz_reports_server_errors_as_a_failed_check() -> None:
+    with BackgroundServer(_broken_api) as api:
+        report = run_sender(
+            CATALOG.get("resthooks"),
+            SenderOptions(api=api.url, trigger_cmd="true"),
+            checks=("S-api-fuzz",),
+        )
+    [result] = report.results
+    assert (result.status, report.exit_code) == ("failed", 1), result.reason
+    [failure] = result.failures
+    assert "first: Server error" in str(failure)
+    assert "-> 500" in failure.response
+
+
+def test_a_mock_that_dies_mid_run_is_reported_not_raised(tmp_path: Path) -> None:
+    import subprocess
+
+    command = [sys.executable, "-m", "harness", "mock", "--profile", "clockodo", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        api = process.stdout.readline().split()[1].rstrip("/")  # "API:  http://...:PORT/"
+        options = SenderOptions(api=api, trigger_cmd=f"kill {process.pid}", window=0.3)
+        report = run_sender(CATALOG.get("clockodo"), options, checks=("S-payload-schema",))
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    statuses = {r.status for r in report.results}
+    assert "error" in statuses, [(r.name, r.status, r.reason) for r in report.results]
+    errored = next(r for r in report.results if r.status == "error")
+    assert "the mock's control API failed" in errored.reason

@@ -445,8 +445,19 @@ def _ids(value: str | None) -> list[str]:
 
 
 def _writable(path: str | None) -> None:
+    """Refuse a report path before the run, not after it."""
+    if path and Path(path).is_dir():
+        raise HarnessError(f"cannot write {path}: it is a folder; give a file name")
     if path and not Path(path).resolve().parent.is_dir():
         raise HarnessError(f"cannot write {path}: its folder does not exist")
+
+
+def _write(writer: Callable[[Report, str], None], report: Report, path: str, what: str) -> None:
+    try:
+        writer(report, path)
+    except OSError as exc:
+        raise HarnessError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"{what}: {path}")
 
 
 def _run_suite(
@@ -469,11 +480,9 @@ def _run_suite(
         ctx.exit(TargetUnreachable.exit_code)
     click.echo(summary(report))
     if report_path:
-        write_json(report, report_path)
-        click.echo(f"JSON report: {report_path}")
+        _write(write_json, report, report_path, "JSON report")
     if junit_path:
-        write_junit(report, junit_path)
-        click.echo(f"JUnit XML: {junit_path}")
+        _write(write_junit, report, junit_path, "JUnit XML")
     ctx.exit(report.exit_code)
 
 

@@ -516,8 +516,11 @@ def run_receiver(
     finally:
         generator.join()
         client.close()
-    if plans.error is not None:
+    if isinstance(plans.error, HarnessError):
         raise plans.error
+    if plans.error is not None:  # e.g. Hypothesis finds no payload a schema allows
+        error = plans.error
+        raise HarnessError(f"cannot generate payloads: {type(error).__name__}: {error}")
     progress.finish()
     ordered = [run.results[(c.id, e)] for c, e in sorted(units, key=lambda u: u[0].id)]
     return Report(

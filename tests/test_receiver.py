@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,7 @@ def test_unreachable_is_raised_before_any_payload_is_generated() -> None:
         (["--profile", "nope"], "unknown profile 'nope'"),
         (["--profile", "resthooks", "--max-examples", "0"], "Invalid value for '--max-examples'"),
         (["--profile", "resthooks", "--report", "/no/such/dir/r.json"], "folder does not exist"),
+        (["--profile", "resthooks", "--junit", "/tmp"], "it is a folder"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args: list[str], message: str) -> None:
@@ -226,3 +229,37 @@ def test_closed_documents_close_schemas_only() -> None:
     assert "additionalProperties" not in schemas["Both"]["allOf"][1]
     assert schemas["Map"]["additionalProperties"] == {"type": "string"}
     assert "additionalProperties" not in document["components"]["schemas"]["Base"]
+
+
+def test_a_receiver_that_drops_every_connection_fails_not_errors() -> None:
+    """Nothing is ever answered: R-responds-in-time fails (it used to crash with an error)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        stop = threading.Event()
+
+        def drop() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    listener.accept()[0].close()
+
+        threading.Thread(target=drop, daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+        run = run_suite(url, RESTHOOKS, secret="k", checks=["R-responds-in-time"])
+        stop.set()
+    [check] = run.report["checks"]
+    assert {r["status"] for r in check["results"]} == {"failed"}, run.output
+    assert "connection failed" in run.output
+    assert run.exit_code == (1 if check["level"] == "MUST" else 0)
+
+
+def test_a_payload_generation_failure_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypothesis.errors import Unsatisfiable
+
+    def unsatisfiable(*args: Any, **kwargs: Any) -> Any:
+        raise Unsatisfiable("no value satisfies the schema")
+
+    monkeypatch.setattr("harness.receiver.sample", unsatisfiable)
+    failing = pytest.raises(HarnessError, match="cannot generate payloads: Unsatisfiable")
+    with serve(Receiver(RESTHOOKS)) as url, failing:
+        run_receiver(RESTHOOKS, ReceiverOptions(url=url, checks=["R-accepts-generated"]))

@@ -71,7 +71,7 @@ class Report:
         """0 every MUST passed, 1 a MUST failed or could not run, 2 the harness broke."""
         if any(r.status == "error" for r in self.results):
             return EXIT_USAGE
-        if any(r.level == "MUST" and r.status in ("failed", "blocked") for r in self.results):
+        if any(_fails_the_run(r) for r in self.results):
             return EXIT_NOT_CONFORMANT
         return EXIT_CONFORMANT
 
@@ -235,6 +235,24 @@ def _failure_json(failure: ConformanceFailure) -> dict[str, Any]:
             request=failure.request,
             response=failure.response,
         )
+    elif isinstance(failure, SenderFailure):
+        arrived = failure.request
+        data.update(
+            kind=type(failure).__name__,
+            expected=failure.expected,
+            source=failure.source,
+            arrived=None
+            if arrived is None
+            else {
+                "method": arrived.method,
+                "path": arrived.path,
+                "query": arrived.query,
+                "headers": dict(arrived.headers),
+                "body_excerpt": excerpt(arrived.body),
+                "at": arrived.arrived_at.isoformat(timespec="milliseconds"),
+            },
+            api_response=failure.response or None,
+        )
     return data
 
 
@@ -302,33 +320,35 @@ def to_junit(report: Report) -> str:
 
     A failed MUST is a `<failure>`; a failed SHOULD is a passing testcase whose
     `<system-out>` says what failed, so that CI goes red exactly when the exit code is 1.
-    Blocked and skipped results are `<skipped>`; a harness error is an `<error>`.
+    A MUST that could not run (blocked) is a `<failure>` too; other blocked and skipped
+    results are `<skipped>`; a harness error is an `<error>`.
     """
     counts = report.counts()
-    must_failed = sum(1 for r in report.results if r.status == "failed" and r.level == "MUST")
+    must_failed = sum(1 for r in report.results if _fails_the_run(r))
     suite = ET.Element(
         "testsuite",
         name=f"hookconform.{report.suite}.{report.profile['name']}",
         tests=str(len(report.results)),
         failures=str(must_failed),
         errors=str(counts["error"]),
-        skipped=str(counts["blocked"] + counts["skipped"]),
+        skipped=str(sum(1 for r in report.results if _skipped(r))),
         time=f"{report.duration:.3f}",
         timestamp=report.started,
     )
     properties = ET.SubElement(suite, "properties")
     for key, value in {"target": report.target, **report.settings}.items():
-        ET.SubElement(properties, "property", name=str(key), value=str(value))
+        shown = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        ET.SubElement(properties, "property", name=_xml(str(key)), value=_xml(shown))
     for result in report.results:
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=f"hookconform.{report.suite}.{report.profile['name']}.{result.check}",
-            name=result.name,
+            classname=_xml(f"hookconform.{report.suite}.{report.profile['name']}.{result.check}"),
+            name=_xml(result.name),
             time=f"{result.duration:.3f}",
         )
         text = _xml("\n".join(_failure_lines(result)))
-        if result.status == "failed" and result.level == "MUST":
+        if _fails_the_run(result):
             first = result.failures[0] if result.failures else None
             message = _xml(str(first).splitlines()[0] if first else result.reason)
             ET.SubElement(case, "failure", message=message, type=result.level).text = text
@@ -336,12 +356,21 @@ def to_junit(report: Report) -> str:
             ET.SubElement(case, "system-out").text = f"SHOULD not met:\n{text}"
         elif result.status == "error":
             ET.SubElement(case, "error", message=_xml(result.reason)).text = _xml(result.reason)
-        elif result.status in ("blocked", "skipped"):
+        elif _skipped(result):
             ET.SubElement(case, "skipped", message=_xml(f"{result.status}: {result.reason}"))
     root = ET.Element("testsuites", name="hookconform", tests=suite.get("tests", "0"))
     root.append(suite)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _fails_the_run(result: Result) -> bool:
+    """A MUST that failed or could not run: what makes the exit code 1."""
+    return result.level == "MUST" and result.status in ("failed", "blocked")
+
+
+def _skipped(result: Result) -> bool:
+    return result.status == "skipped" or (result.status == "blocked" and result.level != "MUST")
 
 
 def write_junit(report: Report, path: str | Path) -> None:

@@ -110,12 +110,26 @@ def test_a_should_failure_is_not_a_junit_failure_and_keeps_exit_0() -> None:
     assert to_json(report)["conformant"] is True
 
 
-def test_blocked_musts_are_not_conformant_and_skipped_in_junit() -> None:
-    report = _report(_result("MUST", "blocked"))
+def test_a_blocked_must_is_not_conformant_and_a_junit_failure_a_blocked_should_skipped() -> None:
+    """CI goes red exactly when the exit code is 1, whatever blocked the MUST."""
+    report = _report(_result("MUST", "blocked"), _result("SHOULD", "blocked"))
     assert report.exit_code == 1
-    case = ET.fromstring(to_junit(report)).find("testsuite/testcase")
-    assert case is not None
-    assert case.find("skipped") is not None
+    suite = ET.fromstring(to_junit(report)).find("testsuite")
+    assert suite is not None
+    must, should = suite.findall("testcase")
+    assert must.find("failure") is not None
+    assert should.find("skipped") is not None
+    assert (suite.get("failures"), suite.get("skipped")) == ("1", "1")
+
+
+def test_junit_properties_are_clean_text() -> None:
+    report = _report(_result("MUST", "passed"))
+    report.target = "curl -s \x1b[31mhttp://x"
+    report.settings = {"checks": ["R-a", "R-b"]}
+    properties = ET.fromstring(to_junit(report)).find("testsuite/properties")
+    assert properties is not None
+    shown = {p.get("name"): p.get("value") for p in properties}
+    assert shown == {"target": "curl -s \ufffd[31mhttp://x", "checks": "R-a,R-b"}
 
 
 def test_junit_survives_control_characters_from_generated_payloads() -> None:

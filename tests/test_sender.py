@@ -13,7 +13,7 @@ import pytest
 
 from harness.errors import HarnessError, TargetUnreachable
 from harness.profiles import load_profiles
-from harness.report import Report
+from harness.report import Report, to_json
 from harness.sender import SenderOptions, run_sender
 from harness.serving import BackgroundServer
 from mock_provider.app import MockConfig
@@ -99,6 +99,15 @@ def test_a_failure_says_what_arrived_and_what_was_expected() -> None:
     assert failure.request is not None
     assert failure.request.json()["first_name"]
     assert "x-factorial-wh-challenge" in result.source
+    # The JSON report keeps all of it.
+    [entry] = [c for c in to_json(report)["checks"] if c["id"] == "S-headers"]
+    [written] = entry["results"][0]["failures"]
+    assert written["kind"] == "DeliveryFailure"
+    assert written["expected"] == failure.expected
+    assert written["source"] == result.source
+    assert written["arrived"]["method"] == "POST"
+    assert "x-factorial-wh-challenge" in {k.lower() for k in written["arrived"]["headers"]}
+    assert "first_name" in written["arrived"]["body_excerpt"]
 
 
 def test_trigger_and_subscribe_commands_get_the_documented_environment(tmp_path: Path) -> None:

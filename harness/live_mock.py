@@ -63,7 +63,11 @@ class LiveMock:
             profiles=[profile], time_scale=time_scale, faults=list(faults), plan=plan, **config
         )
         server = MockServer(settings, catalog=catalog).start()
-        return cls(server, server.mock.profiles[profile], faults)
+        try:
+            return cls(server, server.mock.profiles[profile], faults)
+        except BaseException:
+            server.stop()
+            raise
 
     def stop(self) -> None:
         self.server.stop()
@@ -134,6 +138,7 @@ class LiveMock:
 
         The answer: `event_id`, the `deliveries` made, the `payload` and its `schema_errors`.
         """
+        self.profile.event(event)  # an unknown event: one clear error, before any call
         body: dict[str, Any] = {"profile": self.profile.name, "type": event, "seed": seed}
         if data is not None:
             body["data"] = data

@@ -30,6 +30,7 @@ Every server binds 127.0.0.1 on a free port, so pytest-xdist workers never share
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ class Settings:
     trigger: str | None = None
 
 
+MARKER_ARGUMENTS = frozenset({"check", "profile", "event", "secret"})
 SETTINGS = pytest.StashKey[Settings]()
 CATALOG = pytest.StashKey[Catalog]()
 
@@ -92,8 +94,8 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, not {text}")
     return value
 
 
@@ -245,6 +247,14 @@ def _hookconform_marked_check(request: pytest.FixtureRequest) -> None:
     if marker is None:
         return
     settings: Settings = request.config.stash[SETTINGS]
+    unknown = sorted(set(marker.kwargs) - MARKER_ARGUMENTS)
+    if len(marker.args) > 1 or unknown:
+        extra = ", ".join([*map(repr, marker.args[1:]), *unknown])
+        pytest.fail(
+            f"hookconform marker: one check per marker, and only the arguments "
+            f"{', '.join(sorted(MARKER_ARGUMENTS))}; not {extra}",
+            pytrace=False,
+        )
     check = marker.args[0] if marker.args else marker.kwargs.get("check")
     profile_name = marker.kwargs.get("profile", settings.profile)
     if not check or not profile_name:
@@ -258,20 +268,25 @@ def _hookconform_marked_check(request: pytest.FixtureRequest) -> None:
         known = ", ".join(c.id for c in found)
         message = f"hookconform marker: {check!r} is not a receiver check ({known})"
         pytest.fail(message, pytrace=False)
+    event = marker.kwargs.get("event")
+    events = (event,) if event else settings.events
     try:
         profile = _catalog(request.config).get(profile_name)
-        event = marker.kwargs.get("event")
-        if event is not None:
-            profile.event(event)
+        for name in events:
+            profile.event(name)
     except HarnessError as exc:
-        pytest.fail(f"hookconform marker: {exc}", pytrace=False)
+        problem = f"hookconform marker: {exc}"
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)  # outside `except`: no "during handling" chain
     request.node.stash[MARKED] = Target(
         side="receiver",
         url=request.getfixturevalue("hookconform_receiver_url"),
         profile=profile,
         secret=marker.kwargs.get("secret", settings.secret),
         checks=(check,),
-        events=(event,) if event else settings.events,
+        events=events,
         max_examples=settings.max_examples,
         seed=settings.seed,
     )
@@ -319,14 +334,24 @@ def hookconform_profile(hookconform_catalog: Catalog) -> Callable[[str], Profile
 
 
 @pytest.fixture(scope="session")
-def make_hookconform_capture() -> Iterator[Callable[..., CaptureServer]]:
+def _hookconform_servers() -> Iterator[tuple[ExitStack, ExitStack]]:
+    """Where the factories register what they start: (capture servers, mocks). Captures stop
+    first, which cuts their delayed replies short, so no mock waits out a delivery to one."""
+    with ExitStack() as mocks, ExitStack() as captures:
+        yield captures, mocks
+
+
+@pytest.fixture(scope="session")
+def make_hookconform_capture(
+    _hookconform_servers: tuple[ExitStack, ExitStack],
+) -> Callable[..., CaptureServer]:
     """A factory of started capture servers (`max_body=` optional), all stopped at the end."""
-    with ExitStack() as stack:
+    captures, _ = _hookconform_servers
 
-        def make(**options: int) -> CaptureServer:
-            return stack.enter_context(CaptureServer(**options))
+    def make(**options: int) -> CaptureServer:
+        return captures.enter_context(CaptureServer(**options))
 
-        yield make
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -349,8 +374,10 @@ def hookconform_capture(_hookconform_session_capture: CaptureServer) -> CaptureS
 
 @pytest.fixture(scope="session")
 def make_hookconform_mock(
-    pytestconfig: pytest.Config, hookconform_catalog: Catalog
-) -> Iterator[Callable[..., Any]]:
+    pytestconfig: pytest.Config,
+    hookconform_catalog: Catalog,
+    _hookconform_servers: tuple[ExitStack, ExitStack],
+) -> Callable[..., Any]:
     """A factory of started mock providers, all stopped at the end of the session:
     `make_hookconform_mock(profile=NAME, time_scale=1.0, faults=[...], plan=None)`.
 
@@ -360,20 +387,27 @@ def make_hookconform_mock(
     from harness.live_mock import LiveMock  # the mock provider loads only when used
 
     default = pytestconfig.stash[SETTINGS].profile
-    with ExitStack() as stack:
+    _, mocks = _hookconform_servers
 
-        def make(profile: str | None = None, **options: Any) -> LiveMock:
-            name = profile or default
-            if not name:
-                raise HarnessError(
-                    "which profile should the mock play? make_hookconform_mock(profile=NAME), "
-                    "--hookconform-profile NAME, or override hookconform_mock_options"
-                )
+    def make(profile: str | None = None, **options: Any) -> LiveMock:
+        name = profile or default
+        if not name:
+            pytest.fail(
+                "make_hookconform_mock: which profile should the mock play? "
+                "make_hookconform_mock(profile=NAME), --hookconform-profile NAME, or override "
+                "hookconform_mock_options",
+                pytrace=False,
+            )
+        try:
             mock = LiveMock.start(name, catalog=hookconform_catalog, **options)
-            stack.callback(mock.stop)
+        except (HarnessError, TypeError) as exc:  # an unknown profile, fault, plan or option
+            problem = f"make_hookconform_mock: {exc}"
+        else:
+            mocks.callback(mock.stop)
             return mock
+        pytest.fail(problem, pytrace=False)  # outside `except`: no "during handling" chain
 
-        yield make
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -387,10 +421,7 @@ def hookconform_mock_options() -> dict[str, Any]:
 def _hookconform_session_mock(
     make_hookconform_mock: Callable[..., Any], hookconform_mock_options: dict[str, Any]
 ) -> Any:
-    try:
-        return make_hookconform_mock(**hookconform_mock_options)
-    except HarnessError as exc:
-        pytest.fail(f"hookconform_mock: {exc}", pytrace=False)
+    return make_hookconform_mock(**hookconform_mock_options)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -78,7 +79,12 @@ def test_wait_for_says_how_many_arrived(capture: CaptureServer, http: urllib3.Po
 def test_quiet_for(capture: CaptureServer, http: urllib3.PoolManager) -> None:
     assert capture.quiet_for(0.05)
     http.request("POST", capture.url_for("a"))
-    assert capture.quiet_for(0.05, path="a")
+    assert capture.quiet_for(0.05, path="a")  # what came before the watch does not count
+    later = threading.Timer(0.05, lambda: http.request("POST", capture.url_for("a")))
+    later.start()
+    assert not capture.quiet_for(0.5, path="a")
+    later.join()
+    assert capture.quiet_for(0.05, path="b")  # another path stays quiet
 
 
 def test_huge_body_is_refused_and_recorded_truncated(

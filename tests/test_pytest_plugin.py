@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -273,6 +274,7 @@ def test_an_unreachable_target_fails_each_item_with_one_line(pytester: pytest.Py
             "*hookconform: unknown check id(s): R-nope*",
         ),
         (["--hookconform-max-examples", "0"], "", "*--hookconform-max-examples*at least 1*"),
+        (["--hookconform-time-scale", "inf"], "", "*--hookconform-time-scale*finite number*"),
         (["--hookconform-receiver", "notaurl"], "", "*--hookconform-receiver: not an http(s)*"),
         ([], "hookconform_seed = many", "*ini option hookconform_seed: not a whole number*"),
     ],
@@ -385,6 +387,68 @@ def test_mock_fixture_without_a_profile_says_how_to_choose_one(
     result.stdout.fnmatch_lines(["*hookconform_mock: which profile should the mock play?*"])
 
 
+def test_wrong_fixture_and_marker_arguments_are_one_clear_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_unknown_profile(make_hookconform_mock):
+            make_hookconform_mock(profile="acme")
+
+        def test_option_typo(make_hookconform_mock):
+            make_hookconform_mock(profile="resthooks", time_scal=0.1)
+
+        def test_unknown_event(make_hookconform_mock):
+            make_hookconform_mock(profile="resthooks", time_scale=0.001).trigger("contact.explode")
+
+        @pytest.mark.hookconform("R-envelope", profile="resthooks", evnt="contact.create")
+        def test_marker_typo():
+            pass
+
+        @pytest.mark.hookconform("R-envelope", "R-rejects-forged", profile="resthooks")
+        def test_two_checks():
+            pass
+
+        @pytest.mark.hookconform("R-envelope", profile="acme")
+        def test_marker_unknown_profile():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3, errors=3)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*make_hookconform_mock: unknown profile 'acme'*",
+            "*make_hookconform_mock: *unexpected keyword argument 'time_scal'*",
+            "*no event 'contact.explode'*",
+            "*hookconform marker: one check per marker*not evnt*",
+            "*hookconform marker: one check per marker*not 'R-rejects-forged'*",
+            "*hookconform marker: unknown profile 'acme'*",
+        ]
+    )
+    assert "During handling" not in result.stdout.str()
+
+
+def test_session_teardown_does_not_wait_out_a_delivery_to_a_slow_capture(
+    pytester: pytest.Pytester,
+) -> None:
+    """Captures stop before mocks, whatever order the test asked for them in."""
+    pytester.makepyfile(
+        """
+        def test_pending(hookconform_capture, make_hookconform_mock):
+            mock = make_hookconform_mock(profile="factorial-v1", timeout=30)
+            hookconform_capture.respond_with(200, delay=60)
+            mock.subscribe("employee_created", hookconform_capture.url)
+            mock.trigger("employee_created", data={"id": 1})
+            hookconform_capture.wait_for(1, timeout=5)
+        """
+    )
+    started = time.monotonic()
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert time.monotonic() - started < 15  # not the 30 s attempt timeout
+
+
 def test_marker_runs_one_check_against_the_overridden_url(
     pytester: pytest.Pytester, sloppy_url: str
 ) -> None:
@@ -474,7 +538,7 @@ def test_under_xdist_servers_are_per_worker_and_the_suite_runs_once(
             urllib3.request("POST", hookconform_capture.url, body=b"{}")
             assert len(hookconform_capture.wait_for(1, timeout=2)) == 1
             hookconform_mock.trigger("contact.create", data={"id": n})
-            assert len(hookconform_mock.deliveries()) == 0  # nobody subscribed, and reset
+            assert len(hookconform_mock.deliveries()) == 0  # nobody subscribed
             shared = tmp_path_factory.getbasetemp().parent
             name = f"{os.environ['PYTEST_XDIST_WORKER']}-{n}"
             (shared / f"{name}.mock").write_text(hookconform_mock.url)

@@ -441,10 +441,6 @@ class Store:
         (delivery,) = self._with_attempts(rows, False)
         return delivery, _subscription(row, "s_") if row["s_id"] is not None else None
 
-    def record_attempt(self, delivery_id: int, attempt: Attempt | None, **outcome: Any) -> None:
-        """Log one attempt and its consequences (see `Record`) in one transaction."""
-        self.record_attempts([Record(delivery_id, attempt, **outcome)])
-
     def record_attempts(self, records: Sequence[Record]) -> None:
         """Log attempts and their consequences, in order, in one transaction."""
         with self.transaction() as db:
@@ -589,23 +585,6 @@ class Store:
             )
             for row in rows
         ]
-
-    def attempt_count(self, delivery_id: int) -> int:
-        rows = self._query("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,))
-        return rows[0]["attempts"] if rows else 0
-
-    def event(self, event_id: int) -> dict[str, Any] | None:
-        rows = self._query("SELECT * FROM events WHERE id = ?", (event_id,))
-        if not rows:
-            return None
-        row = rows[0]
-        return {
-            "id": row["id"],
-            "profile": row["profile"],
-            "type": row["type"],
-            "payload": json.loads(row["payload"]),
-            "created_at": row["created_at"],
-        }
 
     # notifications and reset ----------------------------------------------------------
 

@@ -131,7 +131,7 @@ class Subscriptions:
                 reason=reason,
                 secret=secret,
                 pending_secret=pending,
-                object={**existing.object, **object},
+                object=object,  # an overwrite replaces: no field of the old one lingers
             )
             assert updated is not None
             return updated, False

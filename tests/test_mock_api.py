@@ -41,6 +41,13 @@ def test_factorial_v1_overwrites_per_type_and_deletes_by_type() -> None:
         assert delivery.json() == {"id": 1}
         assert first.requests == []
 
+        # Overwritten without a challenge: none is shown, and none is sent.
+        body = {"type": "employee_created", "target_url": second.url}
+        plain = client.ok("POST", "/api/v1/webhooks", body, headers=auth)
+        assert "challenge" not in plain or plain["challenge"] in (None, "")
+        client.ok("POST", "/_mock/events", {"type": "employee_created", "data": {"id": 2}})
+        assert "X-Factorial-Wh-Challenge" not in second.wait_for(2)[1].headers
+
         removed = client.ok(
             "DELETE", "/api/v1/webhooks", {"type": "employee_created"}, headers=auth
         )

@@ -31,7 +31,7 @@ import urllib3
 from harness import checks as registry
 from harness.errors import ConformanceFailure, ExchangeFailure, HarnessError, TargetUnreachable
 from harness.profiles import Profile
-from harness.report import Progress, Report, Result, excerpt, now_iso
+from harness.report import Progress, Report, Result, excerpt, now_iso, profile_block
 from harness.strategies import payloads, sample
 from harness.urls import check_url
 from harness.wire import (
@@ -525,13 +525,7 @@ def run_receiver(
     ordered = [run.results[(c.id, e)] for c, e in sorted(units, key=lambda u: u[0].id)]
     return Report(
         suite="receiver",
-        profile={
-            "name": profile.name,
-            "title": profile.title,
-            "kinds": {
-                kind: rule["kind"] for kind, rule in profile.semantics.items() if "kind" in rule
-            },
-        },
+        profile=profile_block(profile),
         target=options.url,
         settings={
             "events": events,

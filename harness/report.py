@@ -21,6 +21,7 @@ from typing import IO, Any, Literal
 
 from harness import __version__
 from harness.errors import ConformanceFailure, ExchangeFailure, SenderFailure
+from harness.profiles import Profile
 
 Status = Literal["passed", "failed", "blocked", "skipped", "error"]
 REPORT_SCHEMA = "hookconform-report/1"
@@ -74,6 +75,12 @@ class Report:
         if any(_fails_the_run(r) for r in self.results):
             return EXIT_NOT_CONFORMANT
         return EXIT_CONFORMANT
+
+
+def profile_block(profile: Profile) -> dict[str, Any]:
+    """What a report says of the profile: its name, title and semantic kinds."""
+    kinds = {kind: rule["kind"] for kind, rule in profile.semantics.items() if "kind" in rule}
+    return {"name": profile.name, "title": profile.title, "kinds": kinds}
 
 
 def excerpt(data: bytes | str | None, limit: int = 400) -> str:

@@ -35,7 +35,7 @@ from harness.errors import (
     TargetUnreachable,
 )
 from harness.profiles import Profile
-from harness.report import Progress, Report, Result, now_iso
+from harness.report import Progress, Report, Result, now_iso, profile_block
 from harness.subscriber import ApiResponse, Subscription, SubscriptionClient
 from harness.urls import check_url
 from harness.wire import get_pointer
@@ -612,7 +612,7 @@ def run_sender(
     progress.finish()
     return Report(
         suite="sender",
-        profile={"name": profile.name, "title": profile.title},
+        profile=profile_block(profile),
         target=options.api or options.trigger_url or options.trigger_cmd or "",
         settings={
             "events": events,

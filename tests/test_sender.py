@@ -252,6 +252,7 @@ def test_cli_against_a_real_mock_process(mock_process: str, tmp_path: Path) -> N
     assert "CONFORMANT" in done.stdout
     report = json.loads(report_path.read_text())
     assert report["suite"] == "sender"
+    assert report["profile"]["kinds"]["handshake"] == "hook-secret-echo"
     assert report["exit_code"] == 0
     ids = {c["id"] for c in report["checks"]}
     assert {"S-hook-secret-handshake", "S-gone-deactivates", "S-api-fuzz"} <= ids

@@ -18,7 +18,7 @@ from typing import Any
 
 import urllib3
 
-from harness.errors import HarnessError, TargetUnreachable
+from harness.errors import HarnessError, SubscriptionFailure, TargetUnreachable
 from harness.profiles import Operation, Profile
 
 _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
@@ -211,8 +211,11 @@ class SubscriptionClient:
             )
         except urllib3.exceptions.NewConnectionError as exc:
             raise TargetUnreachable(f"cannot reach the subscription API at {url}: {exc}") from None
-        except urllib3.exceptions.HTTPError as exc:
-            raise HarnessError(f"{operation.method} {url} failed: {exc}") from None
+        except urllib3.exceptions.HTTPError as exc:  # reachable, but no answer: a broken API
+            raise SubscriptionFailure(
+                f"{operation.method} {url} got no answer: {exc}",
+                expected="an HTTP answer from the subscription API",
+            ) from None
         text = answer.data.decode("utf-8", "replace")
         try:
             parsed: Any = json.loads(text) if text else None

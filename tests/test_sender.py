@@ -3,9 +3,12 @@ the check that should catch it (harness.sender, harness.checks.sender)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
+import socket
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -297,3 +300,25 @@ def test_a_mock_that_dies_mid_run_is_reported_not_raised(tmp_path: Path) -> None
     assert "error" in statuses, [(r.name, r.status, r.reason) for r in report.results]
     errored = next(r for r in report.results if r.status == "error")
     assert "the mock's control API failed" in errored.reason
+
+
+def test_an_api_that_drops_connections_fails_the_checks_not_the_harness() -> None:
+    """Reachable but never answering is the sender's failure (exit 1), as in the receiver suite."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        stop = threading.Event()
+
+        def drop() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    listener.accept()[0].close()
+
+        threading.Thread(target=drop, daemon=True).start()
+        api = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        options = SenderOptions(api=api, trigger_cmd="true", events=("contact.create",))
+        report = run_sender(CATALOG.get("resthooks"), options, checks=("S-payload-schema",))
+        stop.set()
+    [result] = report.results
+    assert (result.status, report.exit_code) == ("failed", 1), result.reason
+    assert "got no answer" in str(result.failures[0])

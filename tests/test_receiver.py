@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,14 @@ from harness.errors import HarnessError, TargetUnreachable
 from harness.profiles import load_profiles
 from harness.receiver import ReceiverOptions, plan_payloads, run_receiver
 from harness.strategies import close_schemas
-from tests.receivers import AnswersSlowly, Receiver, run_cli, run_suite, serve
+from tests.receivers import (
+    AnswersSlowly,
+    Receiver,
+    drops_connections,
+    run_cli,
+    run_suite,
+    serve,
+)
 
 CATALOG = load_profiles()
 RESTHOOKS = CATALOG.get("resthooks")
@@ -233,20 +238,8 @@ def test_closed_documents_close_schemas_only() -> None:
 
 def test_a_receiver_that_drops_every_connection_fails_not_errors() -> None:
     """Nothing is ever answered: R-responds-in-time fails (it used to crash with an error)."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        stop = threading.Event()
-
-        def drop() -> None:
-            while not stop.is_set():
-                with contextlib.suppress(OSError):
-                    listener.accept()[0].close()
-
-        threading.Thread(target=drop, daemon=True).start()
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
-        run = run_suite(url, RESTHOOKS, secret="k", checks=["R-responds-in-time"])
-        stop.set()
+    with drops_connections() as base:
+        run = run_suite(f"{base}/hooks", RESTHOOKS, secret="k", checks=["R-responds-in-time"])
     [check] = run.report["checks"]
     assert {r["status"] for r in check["results"]} == {"failed"}, run.output
     assert "connection failed" in run.output

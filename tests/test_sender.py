@@ -3,12 +3,10 @@ the check that should catch it (harness.sender, harness.checks.sender)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shlex
 import socket
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from harness.sender import SenderOptions, run_sender
 from harness.serving import BackgroundServer
 from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
+from tests.receivers import drops_connections
 
 CATALOG = load_profiles()
 # Factorial's 20 attempts over 48 h need a smaller scale than the others to stay quick.
@@ -181,7 +180,6 @@ def test_unreachable_api_is_exit_3_material() -> None:
 @pytest.fixture
 def mock_process(tmp_path: Path) -> Iterator[str]:
     """`hookconform mock` as a real process on a free port; its base URL."""
-    import socket
     import subprocess
     import time
 
@@ -304,21 +302,9 @@ def test_a_mock_that_dies_mid_run_is_reported_not_raised(tmp_path: Path) -> None
 
 def test_an_api_that_drops_connections_fails_the_checks_not_the_harness() -> None:
     """Reachable but never answering is the sender's failure (exit 1), as in the receiver suite."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        stop = threading.Event()
-
-        def drop() -> None:
-            while not stop.is_set():
-                with contextlib.suppress(OSError):
-                    listener.accept()[0].close()
-
-        threading.Thread(target=drop, daemon=True).start()
-        api = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    with drops_connections() as api:
         options = SenderOptions(api=api, trigger_cmd="true", events=("contact.create",))
         report = run_sender(CATALOG.get("resthooks"), options, checks=("S-payload-schema",))
-        stop.set()
     [result] = report.results
     assert (result.status, report.exit_code) == ("failed", 1), result.reason
     assert "got no answer" in str(result.failures[0])

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,27 @@ class QuietHandler(reference.KeepAliveHandler):  # type: ignore[misc, name-defin
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
+
+
+@contextmanager
+def drops_connections() -> Iterator[str]:
+    """A server on 127.0.0.1 that accepts every connection and closes it at once, never
+    answering; yield its base URL."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        stop = threading.Event()
+
+        def drop() -> None:
+            while not stop.is_set():
+                with suppress(OSError):
+                    listener.accept()[0].close()
+
+        threading.Thread(target=drop, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        finally:
+            stop.set()
 
 
 @contextmanager

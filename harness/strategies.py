@@ -16,11 +16,35 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture.providers import (
+    AVAILABLE_PROVIDERS,
+    Constants,
+    HypothesisProvider,
+)
 from schemathesis import GenerationMode
 
 from harness.profiles import Profile, load_profiles
 
 RECEIVER_PATH = "/events/{index}"
+
+
+class SeededProvider(HypothesisProvider):
+    """Hypothesis's own provider without the constants it gathers from the source code of the
+    local (not installed) modules imported so far.
+
+    Those constants make a draw depend on what else the process has imported: the same seed
+    gave one payload in `hookconform trigger` and another inside a test run, or in an
+    editable install and a wheel. Without them a seed decides a payload everywhere.
+    """
+
+    @functools.cached_property
+    def _local_constants(self) -> Constants:
+        return Constants()
+
+
+# Registered the way Hypothesis registers alternative backends; `settings(backend=BACKEND)`.
+BACKEND = "hookconform-seeded"
+AVAILABLE_PROVIDERS[BACKEND] = SeededProvider
 
 
 def receiver_document(profile: Profile, *, closed: bool = False) -> dict[str, Any]:
@@ -164,6 +188,8 @@ def sample(strategy: st.SearchStrategy[Any], count: int, *, seed_value: int = 0)
     @seed(seed_value)
     @settings(
         max_examples=max(count, 1),
+        derandomize=False,  # the seed decides, whatever settings profile the caller loaded
+        backend=BACKEND,
         database=None,
         deadline=None,
         phases=[Phase.generate],

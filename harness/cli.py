@@ -15,7 +15,8 @@ import click
 
 from harness import __version__
 from harness.describe import describe_semantics
-from harness.errors import HarnessError, SpecError, TargetUnreachable
+from harness.errors import HarnessError, SpecError
+from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 from harness.profiles import (
     Profile,
     check_folders,
@@ -23,8 +24,7 @@ from harness.profiles import (
     profile_folders,
     specs_dirs,
 )
-from harness.urls import check_url
-from mock_provider.auth import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
+from harness.targets import TargetRefused, parse
 from mock_provider.faults import FAULTS
 
 if TYPE_CHECKING:
@@ -34,13 +34,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class HarnessUsageError(click.ClickException):
-    """A `HarnessError` shown the click way: `Error: ...` on stderr, exit code 2."""
+    """A `HarnessError` shown the click way: `Error: ...` on stderr, and its exit code (2 for
+    usage and spec errors, 3 for a target that cannot be reached)."""
 
-    exit_code = 2
+    def __init__(self, message: str, exit_code: int = HarnessError.exit_code) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class Group(click.Group):
-    """A click group that turns every `HarnessError` into one clear line and exit code 2."""
+    """A click group that turns every `HarnessError` into one clear line and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -50,18 +53,19 @@ class Group(click.Group):
                 click.echo(str(problem), err=True)
             raise HarnessUsageError(f"{len(exc.problems)} problem(s) in the profiles") from None
         except HarnessError as exc:
-            raise HarnessUsageError(str(exc)) from None
+            raise HarnessUsageError(str(exc), exc.exit_code) from None
 
 
 class HttpUrl(click.ParamType):
-    """An absolute http(s) URL, refused before anything is sent."""
+    """An absolute http(s) URL, read by the one parser every request goes through
+    (`harness.targets`), and refused before anything is sent."""
 
     name = "URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
-            return check_url(str(value))
-        except HarnessError as exc:
+            return parse(str(value)).url
+        except TargetRefused as exc:
             self.fail(str(exc), param, ctx)
 
 
@@ -243,8 +247,17 @@ FAULT_LINES = "\n".join(f"  {name:<20}{line}" for name, line in FAULTS.items())
     "--allow-target",
     "allow_targets",
     multiple=True,
-    metavar="HOST",
-    help="Deliver to HOST too (default: loopback hosts only). Repeatable.",
+    metavar="ADDRESS|CIDR|NAME",
+    help="Deliver there too (default: loopback addresses only), e.g. 10.0.0.5, "
+    "192.168.0.0/16 or hooks.internal (resolved once, at start). Repeatable.",
+)
+@click.option(
+    "--host-name",
+    "host_names",
+    multiple=True,
+    metavar="NAME",
+    help="Answer requests addressed to NAME too (default: only the address the mock listens "
+    "on and localhost), e.g. the name a container network gives it. Repeatable.",
 )
 @click.option("--plan", metavar="NAME", help="Account plan whose quotas apply (e.g. enterprise).")
 @click.option(
@@ -270,6 +283,7 @@ def mock(
     timeout: float,
     faults: Sequence[str],
     allow_targets: Sequence[str],
+    host_names: Sequence[str],
     plan: str | None,
     api_key: str,
     basic_auth: str,
@@ -277,6 +291,7 @@ def mock(
 ) -> None:
     """Run a mock provider: the profiles' subscription APIs, a durable delivery engine, a
     control API and a dashboard. Ctrl-C stops it."""
+    import faulthandler
     import signal
     import threading
 
@@ -290,6 +305,7 @@ def mock(
         timeout=timeout,
         faults=list(faults),
         allow_targets=list(allow_targets),
+        host_names=list(host_names),
         plan=plan,
         api_key=api_key,
         basic_auth=basic_auth,
@@ -299,6 +315,7 @@ def mock(
         server = MockServer(config, host=host, port=port, catalog=load_profiles(specs))
     except OSError as exc:
         raise HarnessError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    faulthandler.enable()  # should the process ever crash in C code, every thread's stack
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -370,7 +387,7 @@ def trigger(
     wait: float,
 ) -> None:
     """Trigger EVENT on a running mock provider (POST /_mock/events)."""
-    import urllib3
+    from harness.mock_client import MockClient
 
     body: dict[str, Any] = {"type": event, "seed": seed, "set": dict(map(_override, overrides))}
     if profile:
@@ -386,33 +403,18 @@ def trigger(
             body["data"] = json.loads(text)
         except ValueError as exc:
             raise HarnessError(f"--data is not JSON: {exc}") from None
-    base = mock_url.rstrip("/").removesuffix("/_mock")
-    http = urllib3.PoolManager(retries=False, timeout=30)
-
-    def call(method: str, path: str, document: Any = None) -> Any:
-        try:
-            response = http.request(method, base + path, json=document)
-        except urllib3.exceptions.HTTPError as exc:
-            raise HarnessError(f"cannot reach the mock at {base}: {exc}") from None
-        try:
-            answer = response.json()
-        except ValueError:
-            raise HarnessError(f"{base} answered {response.status} without JSON") from None
-        if response.status >= 400:
-            detail = answer.get("detail", "") if isinstance(answer, dict) else answer
-            raise HarnessError(f"the mock refused: {detail}")
-        return answer
-
+    client = MockClient.at(mock_url)
     try:
-        _trigger_and_wait(call, body, wait)
+        client.reachable()  # exit 3 when nothing answers there
+        _trigger_and_wait(client, body, wait)
     finally:
-        http.clear()
+        client.close()
 
 
-def _trigger_and_wait(call: Callable[..., Any], body: dict[str, Any], wait: float) -> None:
+def _trigger_and_wait(client: Any, body: dict[str, Any], wait: float) -> None:
     import time
 
-    fired = call("POST", "/_mock/events", body)
+    fired = client.checked("POST", "/events", body)
     click.echo(f"event {fired['event_id']}: {len(fired['deliveries'])} delivery(ies)")
     for error in fired.get("schema_errors", []):
         click.echo(f"  note: the payload breaks the event schema: {error}")
@@ -420,7 +422,7 @@ def _trigger_and_wait(call: Callable[..., Any], body: dict[str, Any], wait: floa
         return
     deadline = time.monotonic() + wait
     while True:
-        found = call("GET", f"/_mock/deliveries?event={fired['event_id']}")["deliveries"]
+        found = client.checked("GET", f"/deliveries?event={fired['event_id']}")["deliveries"]
         if all(d["status"] != "pending" for d in found) or time.monotonic() >= deadline:
             break
         time.sleep(0.05)
@@ -473,11 +475,7 @@ def _run_suite(
 
     _writable(report_path)
     _writable(junit_path)
-    try:
-        report = run(Progress())
-    except TargetUnreachable as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(TargetUnreachable.exit_code)
+    report = run(Progress())  # TargetUnreachable: exit 3, through the group
     click.echo(summary(report))
     if report_path:
         _write(write_json, report, report_path, "JSON report")

@@ -17,12 +17,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import urllib3
-
 from harness.errors import HarnessError
+from harness.mock_client import MockClient
 from harness.profiles import Catalog, Profile
-from harness.sender import MockControl, mock_credentials
+from harness.sender import mock_credentials
 from harness.subscriber import Subscription, SubscriptionClient
+from harness.targets import pin
+from harness.transport import HttpClient
 from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
 
@@ -36,12 +37,13 @@ class LiveMock:
         self.server = server
         self.profile = profile
         self.faults = list(faults)
-        self.http = urllib3.PoolManager(retries=False, maxsize=4)
-        self.control = MockControl(server.url, self.http)
+        self.http = HttpClient()
+        base = pin(server.url)
+        self.control = MockClient(base, self.http)
         headers, basic_auth = mock_credentials(profile)
         self.api = (
             SubscriptionClient(
-                profile, server.url, headers=headers, basic_auth=basic_auth, http=self.http
+                profile, base, headers=headers, basic_auth=basic_auth, http=self.http
             )
             if profile.semantics["subscription"]["management"] == "api"
             else None
@@ -71,7 +73,7 @@ class LiveMock:
 
     def stop(self) -> None:
         self.server.stop()
-        self.http.clear()
+        self.http.close()
 
     @property
     def url(self) -> str:

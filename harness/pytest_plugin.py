@@ -39,11 +39,11 @@ from typing import Any
 import pytest
 
 from harness import checks as registry
+from harness import targets
 from harness.capture import CaptureServer
 from harness.errors import HarnessError
 from harness.profiles import Catalog, Profile, load_profiles
 from harness.pytest_items import ConformanceError, HookconformCollector, Outcome, Target, judge
-from harness.urls import check_url
 
 MARKER = (
     "hookconform(check, profile=None, event=None, secret=None): run one receiver check "
@@ -101,8 +101,8 @@ def _positive_float(text: str) -> float:
 
 def _url(text: str) -> str:
     try:
-        return check_url(text)
-    except HarnessError as exc:
+        return targets.parse(text).url
+    except targets.TargetRefused as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 

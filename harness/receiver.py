@@ -3,9 +3,10 @@
 `run_receiver(profile, options)` runs the receiver checks that apply to the profile against
 `options.url` and returns a `Report`. The payloads (the profile's examples, and valid and
 invalid payloads that schemathesis generates from the profile's `webhooks`) are planned per
-event in a thread while the first checks already run. Requests go through one pooled urllib3
-client; trials run on half of `--concurrency` workers, so that R-concurrent is the check that
-probes the full width.
+event in a thread while the first checks already run. Requests go through one pooled client
+(`harness.transport`) pinned to the address the URL resolved to when the run started, each
+bounded by a total deadline; trials run on half of `--concurrency` workers, so that
+R-concurrent is the check that probes the full width.
 
 Stages, in order (`phase` in the registry): the handshakes; per event, the envelope gate and
 then the payload checks; the concurrency burst; the timing check that looks back at every
@@ -24,23 +25,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
-
-import urllib3
+from urllib.parse import urlencode
 
 from harness import checks as registry
 from harness.errors import ConformanceFailure, ExchangeFailure, HarnessError, TargetUnreachable
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, excerpt, now_iso, profile_block
 from harness.strategies import payloads, sample
-from harness.urls import check_url
+from harness.targets import Target, pin
+from harness.transport import HttpClient, TransportError
 from harness.wire import (
     WireRequest,
     authenticate,
     delivery_request,
     encode,
     stamp,
-    timed_out,
 )
 
 DEFAULT_MAX_EXAMPLES = 10
@@ -105,59 +104,55 @@ class Exchange:
 
 
 class Client:
-    """One pooled HTTP client for the whole run; never follows redirects, never retries."""
+    """One client for the whole run, pinned to the address the URL resolved to when the run
+    started; never follows redirects, never retries, and gives up on an answer after
+    `patience` seconds in all."""
 
-    def __init__(self, url: str, *, pool_size: int, patience: float) -> None:
-        self.url = url
+    def __init__(self, target: Target, *, pool_size: int, patience: float) -> None:
+        self.target = target
         self.patience = patience
-        self.pool = urllib3.PoolManager(maxsize=pool_size, block=False, retries=False)
+        self.http = HttpClient(idle_per_target=pool_size)
 
     def send(self, request: WireRequest) -> Exchange:
-        url = self.url
+        url = self.target.url
         if request.query:
-            url += ("&" if urlsplit(url).query else "?") + urlencode(request.query)
+            url += ("&" if "?" in url else "?") + urlencode(request.query)
         exchange = Exchange(request, url)
-        started = time.perf_counter()
         try:
-            response = self.pool.request(
+            answer = self.http.request(
+                self.target,
                 request.method,
-                url,
-                body=request.body or None,
                 headers=request.headers,
-                redirect=False,
-                retries=False,
-                timeout=urllib3.Timeout(connect=min(self.patience, 10.0), read=self.patience),
+                body=request.body,
+                query=request.query,
+                timeout=self.patience,
             )
-        except urllib3.exceptions.HTTPError as exc:
-            if timed_out(exc):
-                exchange.error, exchange.timed_out = f"no answer within {self.patience:g} s", True
-            else:
-                exchange.error = f"connection failed: {_reason(exc)}"
-        else:
-            exchange.status = response.status
-            exchange.headers = dict(response.headers)
-            exchange.body = response.data
-        exchange.elapsed = time.perf_counter() - started
+        except TransportError as exc:
+            exchange.elapsed, exchange.timed_out = exc.elapsed, exc.timed_out
+            exchange.error = str(exc) if exc.timed_out else f"connection failed: {exc}"
+            return exchange
+        exchange.status = answer.status
+        exchange.headers = dict(answer.headers)
+        exchange.body = answer.body
+        exchange.elapsed = answer.elapsed
         return exchange
 
     def close(self) -> None:
-        self.pool.clear()
+        self.http.close()
 
 
-def _reason(exc: BaseException) -> str:
-    inner = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], BaseException) else None
-    return f"{type(inner or exc).__name__}: {inner or exc}"
-
-
-def check_reachable(url: str, timeout: float = 5.0) -> None:
-    """Raise `TargetUnreachable` unless a TCP connection to `url`'s host and port opens."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=timeout):
-            pass
-    except OSError as exc:
-        raise TargetUnreachable(f"cannot reach {url}: {exc.strerror or exc}") from None
+def check_reachable(target: Target, timeout: float = 5.0) -> None:
+    """Raise `TargetUnreachable` unless a TCP connection to one of the target's addresses
+    opens."""
+    problem: OSError | None = None
+    for address in target.addresses:
+        try:
+            with socket.create_connection((address, target.port), timeout=timeout):
+                return
+        except OSError as exc:
+            problem = exc
+    reason = problem.strerror or problem if problem else "no address"
+    raise TargetUnreachable(f"cannot reach {target.url}: {reason}")
 
 
 # --- the payload plan ----------------------------------------------------------------------
@@ -466,7 +461,7 @@ def run_receiver(
     URL before any check ran.
     """
     progress = progress or Progress(enabled=False)
-    check_url(options.url)
+    target = pin(options.url)
     if options.max_examples < 1 or options.concurrency < 1:
         raise HarnessError("--max-examples and --concurrency must be at least 1")
     if options.timeout is not None and options.timeout <= 0:
@@ -481,7 +476,7 @@ def run_receiver(
     timeout = _timeout(profile, options)
     # Checks other than R-responds-in-time judge the answer, not its speed: they wait longer.
     patience = max(2 * timeout, timeout + 5.0)
-    check_reachable(options.url, timeout=min(patience, 5.0))
+    check_reachable(target, timeout=min(patience, 5.0))
 
     started, clock = now_iso(), time.perf_counter()
     plans = PlanBook(events)
@@ -494,11 +489,12 @@ def run_receiver(
         seed_value=options.seed,
         negatives=any(c.id in NEGATIVE_CHECKS for c in chosen),
     )
-    client = Client(options.url, pool_size=options.concurrency, patience=patience)
+    client = Client(target, pool_size=options.concurrency, patience=patience)
     run = ReceiverRun(profile, options, client, plans)
     units = [(c, e) for c in chosen for e in ([None] if c.scope == "profile" else events)]
     progress.stage(
         f"running {len(units)} checks x events against {options.url}"
+        f" ({_address(target)})"
         f" (payloads for {len(events)} event(s) generated on the way)"
     )
     progress.start(len(units))
@@ -531,6 +527,7 @@ def run_receiver(
             "events": events,
             "checks": [c.id for c in chosen],
             "max_examples": options.max_examples,
+            "address": _address(target),
             "timeout_seconds": timeout,
             "concurrency": options.concurrency,
             "seed": options.seed,
@@ -539,6 +536,12 @@ def run_receiver(
         started=started,
         duration=time.perf_counter() - clock,
     )
+
+
+def _address(target: Target) -> str:
+    """Where the run's requests go: the address the URL's host resolved to, and its port."""
+    shown = ", ".join(f"[{a}]" if ":" in a else a for a in target.addresses)
+    return f"{shown}:{target.port}"
 
 
 def _timeout(profile: Profile, options: ReceiverOptions) -> float:

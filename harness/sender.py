@@ -20,9 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
-
-import urllib3
+from urllib.parse import parse_qs
 
 from harness import checks as registry
 from harness.capture import CapturedRequest, CaptureServer, Reply
@@ -34,16 +32,15 @@ from harness.errors import (
     SubscriptionFailure,
     TargetUnreachable,
 )
+from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH, MockClient
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
 from harness.subscriber import ApiResponse, Subscription, SubscriptionClient
-from harness.urls import check_url
+from harness.targets import Target, pin
+from harness.transport import HttpClient, TransportError, call_json
 from harness.wire import get_pointer
-from mock_provider.auth import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 
 SUCCESS = 200
-
-CONTROL = "/_mock"
 # The credentials a hookconform mock provider accepts unless told otherwise (`hookconform mock
 # --api-key`, `--basic-auth`); the sender suite uses them against a mock when given none.
 MOCK_API_KEY = DEFAULT_API_KEY
@@ -106,50 +103,6 @@ def mock_credentials(profile: Profile) -> tuple[dict[str, str], tuple[str, str] 
     return {}, None
 
 
-class MockControl:
-    """The control API of a hookconform mock provider (`/_mock/`)."""
-
-    def __init__(self, root: str, http: urllib3.PoolManager) -> None:
-        self.root = root.rstrip("/")
-        self.http = http
-
-    @classmethod
-    def detect(cls, api_url: str, http: urllib3.PoolManager) -> MockControl | None:
-        """The mock behind `api_url` (its base URL or a `/<profile>/` mount), if it is one."""
-        parts = urlsplit(api_url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        for root in dict.fromkeys([api_url.rstrip("/"), origin]):
-            try:
-                answer = http.request("GET", f"{root}{CONTROL}/profiles", timeout=5)
-            except urllib3.exceptions.NewConnectionError as exc:
-                raise TargetUnreachable(f"cannot reach {api_url}: {exc}") from None
-            except urllib3.exceptions.HTTPError:
-                continue
-            if answer.status == 200 and b'"profiles"' in answer.data:
-                return cls(root, http)
-        return None
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if data else {}
-        try:
-            answer = self.http.request(
-                method, f"{self.root}{CONTROL}{path}", body=data, headers=headers, timeout=30
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            raise HarnessError(f"the mock's control API failed: {method} {path}: {exc}") from None
-        try:
-            return answer.status, json.loads(answer.data or b"null")
-        except ValueError:
-            return answer.status, answer.data.decode("utf-8", "replace")
-
-    def checked(self, method: str, path: str, body: Any = None) -> Any:
-        status, answer = self.call(method, path, body)
-        if not 200 <= status < 300:
-            raise HarnessError(f"mock control API {method} {path} answered {status}: {answer}")
-        return answer
-
-
 @dataclass
 class SenderOptions:
     """What the user told `hookconform sender`."""
@@ -186,22 +139,22 @@ class SenderRun:
         self._handles: list[Handle] = []
         self._samples: dict[str, Sample] = {}
         self.attempt_timeout = options.attempt_timeout
-        self.http = urllib3.PoolManager(retries=False, maxsize=4)
+        self.http = HttpClient()
         try:
             self._connect(profile, options)
             # Last, so that a refusal above leaves no listening socket behind.
             self.capture = _capture_server(options.callback_host)
         except BaseException:
-            self.http.clear()
+            self.http.close()
             raise
 
     def _connect(self, profile: Profile, options: SenderOptions) -> None:
         """Find out whether `--api` is a mock, build the subscription client, and refuse to
         start when there is no way to subscribe or to trigger."""
-        for url in (options.api, options.trigger_url):
-            if url:
-                check_url(url)
-        self.mock = MockControl.detect(options.api, self.http) if options.api else None
+        # Pinned once: every call goes to the addresses the names had when the run started.
+        self.api = pin(options.api) if options.api else None
+        self.trigger_target = pin(options.trigger_url) if options.trigger_url else None
+        self.mock = MockClient.detect(self.api, self.http) if self.api else None
         self.mock_profile = self._mock_profile()
         if self.mock is not None and not options.headers and not options.basic_auth:
             options.headers, options.basic_auth = mock_credentials(profile)
@@ -227,7 +180,7 @@ class SenderRun:
     def __exit__(self, *exc_info: object) -> None:
         self.cleanup()
         self.capture.stop()
-        self.http.clear()
+        self.http.close()
 
     def _mock_profile(self) -> str | None:
         if self.mock is None:
@@ -236,20 +189,20 @@ class SenderRun:
         names = [p["name"] for p in listed]
         if self.profile.name not in names and len(names) != 1:
             raise HarnessError(
-                f"the mock at {self.mock.root} serves {', '.join(names)}, not {self.profile.name!r}"
+                f"the mock at {self.mock.url} serves {', '.join(names)}, not {self.profile.name!r}"
             )
         return self.profile.name if self.profile.name in names else names[0]
 
-    def _api_base(self) -> str:
+    def _api_base(self) -> Target:
         """The subscription API's base: a mock serving several profiles mounts each under
         `/<profile>/`."""
-        assert self.options.api
-        base = self.options.api.rstrip("/")
-        if self.mock is not None and base == self.mock.root:
+        assert self.api is not None
+        base = self.api.path.split("?")[0].rstrip("/")
+        if self.mock is not None and base == self.mock.root.path:
             listed = self.mock.checked("GET", "/profiles")["profiles"]
             if len(listed) > 1:
-                return f"{base}/{self.mock_profile}"
-        return base
+                return self.api.with_path(f"{base}/{self.mock_profile}")
+        return self.api.with_path(base)
 
     def _check_can_run(self) -> None:
         management = self.profile.semantics["subscription"]["management"]
@@ -269,7 +222,7 @@ class SenderRun:
     def cleanup(self) -> None:
         """Delete what the run subscribed, best effort, so a rerun starts clean."""
         for handle in reversed(self._handles):
-            with contextlib.suppress(HarnessError, urllib3.exceptions.HTTPError):
+            with contextlib.suppress(HarnessError, ConformanceFailure):
                 self.unsubscribe(handle)
         self._handles.clear()
 
@@ -503,16 +456,12 @@ class SenderRun:
         """Make the sender emit `handle.event` once."""
         if self.options.trigger_cmd:
             self._run(self.options.trigger_cmd, event=handle.event, handle=handle)
-        elif self.options.trigger_url:
+        elif self.trigger_target is not None:
             try:
-                answer = self.http.request(
-                    "POST",
-                    self.options.trigger_url,
-                    body=json.dumps({"type": handle.event}).encode(),
-                    headers={"Content-Type": "application/json"},
-                    timeout=30,
+                answer = call_json(
+                    self.http, self.trigger_target, "POST", body={"type": handle.event}, timeout=30
                 )
-            except urllib3.exceptions.HTTPError as exc:
+            except TransportError as exc:
                 raise HarnessError(f"--trigger-url {self.options.trigger_url}: {exc}") from None
             if not 200 <= answer.status < 300:
                 raise HarnessError(

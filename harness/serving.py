@@ -2,10 +2,18 @@
 
 Used by the capture server, the mock provider, the reference receiver's tests and the pytest
 fixtures: `with BackgroundServer(app) as server: ... server.url ...`.
+
+Only whole requests reach the application: a request line or header block cut off by the
+end of the connection, a message with two different lengths (or a length and chunked
+framing), and requests without an HTTP/1.x version are refused at the protocol level. Every
+such refusal, like every error the HTTP server answers by itself (a request line or header
+that is too long, too many headers), is a JSON `{"error", "detail"}` answer with a status
+line, never an HTML page.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from types import TracebackType
@@ -21,13 +29,80 @@ from werkzeug.serving import (
 LOOPBACK = "127.0.0.1"
 
 
+class _Lines:
+    """The request's input, remembering the last line read (how the headers ended)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.last = b""
+
+    def readline(self, size: int = -1) -> bytes:
+        self.last = self.stream.readline(size)
+        return self.last
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 class QuietHandler(WSGIRequestHandler):
-    """No access log on stderr, and a bound on how long a slow client may hold a connection."""
+    """No access log on stderr, a bound on how long a slow client may hold a connection, and
+    only complete, unambiguous requests passed on (JSON errors otherwise)."""
 
     timeout = 10  # seconds a client may take to send a request (socketserver applies it)
 
     def log(self, type: str, message: str, *args: Any) -> None:
         return
+
+    def parse_request(self) -> bool:
+        if not self.raw_requestline.endswith(b"\n"):
+            self.send_error(400, "the request line never ended")
+            return False
+        lines = _Lines(self.rfile)
+        self.rfile = lines  # type: ignore[assignment]
+        try:
+            parsed = super().parse_request()
+        finally:
+            self.rfile = lines.stream  # type: ignore[assignment]
+        if not parsed:
+            return False
+        problem = self._framing_problem(lines.last)
+        if problem:
+            self.send_error(400, problem)
+            return False
+        return True
+
+    def _framing_problem(self, last_line: bytes) -> str | None:
+        if self.request_version == "HTTP/0.9":
+            return "an HTTP/1.x request line is needed (method, target, version)"
+        if last_line not in (b"\r\n", b"\n"):
+            return "the connection ended before the headers did"
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if len(lengths) > 1:
+            return "the request has two different Content-Length headers"
+        if lengths and not next(iter(lengths)).isdigit():
+            return "Content-Length is not a number"
+        if lengths and "Transfer-Encoding" in self.headers:
+            return "the request has both Content-Length and Transfer-Encoding"
+        return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every protocol-level error as JSON, with a status line even for HTTP/0.9 input."""
+        short, long = self.responses.get(code, ("Error", ""))
+        detail = "; ".join(dict.fromkeys(p for p in (message, explain) if p)) or long
+        body = json.dumps({"error": short.lower(), "detail": detail})
+        data = body.encode()
+        self.request_version = "HTTP/1.1"  # so that a status line is written
+        self.close_connection = True
+        try:
+            self.send_response(code, short)
+            self.send_header("Connection", "close")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except OSError:  # the client is gone: nothing to tell it
+            pass
 
 
 class BackgroundServer:

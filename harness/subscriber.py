@@ -10,16 +10,17 @@ required extra such as Factorial's `company_id` comes from the profile, not from
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import urllib3
-
 from harness.errors import HarnessError, SubscriptionFailure, TargetUnreachable
 from harness.profiles import Operation, Profile
+from harness.targets import Target
+from harness.transport import HttpClient, TransportError, call_json
 
 _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
@@ -61,12 +62,12 @@ class SubscriptionClient:
     def __init__(
         self,
         profile: Profile,
-        base_url: str,
+        base: Target,
         *,
         headers: Mapping[str, str] | None = None,
         basic_auth: tuple[str, str] | None = None,
         timeout: float = 10.0,
-        http: urllib3.PoolManager | None = None,
+        http: HttpClient | None = None,
     ) -> None:
         if profile.semantics["subscription"]["management"] != "api":
             raise HarnessError(
@@ -74,12 +75,14 @@ class SubscriptionClient:
                 "made in the provider's settings screen"
             )
         self.profile = profile
-        self.base_url = base_url.rstrip("/")
+        self.base = base.with_path(base.path.split("?")[0].rstrip("/"))
+        self.base_url = base.url.split("?")[0].rstrip("/")
         self.headers = {"Accept": "application/json", **(headers or {})}
         if basic_auth:
-            self.headers.update(urllib3.make_headers(basic_auth=":".join(basic_auth)))
+            token = base64.b64encode(":".join(basic_auth).encode()).decode()
+            self.headers["Authorization"] = f"Basic {token}"
         self.timeout = timeout
-        self.http = http or urllib3.PoolManager(retries=False)
+        self.http = http or HttpClient()
         rule = profile.semantics["subscription"]
         self.fields: dict[str, str] = rule["fields"]
         self.request_fields: dict[str, str] = {**self.fields, **rule.get("request_fields", {})}
@@ -179,7 +182,7 @@ class SubscriptionClient:
                 body[name] = value
         return body
 
-    def _url(self, operation: Operation, subscription: Subscription | None) -> str:
+    def _path(self, operation: Operation, subscription: Subscription | None) -> str:
         values = dict(self.path_values)
         if subscription is not None:
             values.setdefault("id", subscription.id)
@@ -193,35 +196,35 @@ class SubscriptionClient:
                 )
             return str(values[name])
 
-        return self.base_url + _PATH_PARAMETER.sub(fill, operation.path)
+        return _PATH_PARAMETER.sub(fill, operation.path)
 
     def _call(
         self, role: str, *, subscription: Subscription | None = None, body: Any = None
     ) -> ApiResponse:
         operation = self._operation(role)
-        url = self._url(operation, subscription)
-        headers = dict(self.headers)
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+        path = self._path(operation, subscription)
+        url = self.base_url + path
+        target = self.base.with_path(self.base.path + path)
         try:
-            answer = self.http.request(
-                operation.method, url, body=payload, headers=headers, timeout=self.timeout
+            answer = call_json(
+                self.http,
+                target,
+                operation.method,
+                body=body,
+                headers=self.headers,
+                timeout=self.timeout,
             )
-        except urllib3.exceptions.NewConnectionError as exc:
-            raise TargetUnreachable(f"cannot reach the subscription API at {url}: {exc}") from None
-        except urllib3.exceptions.HTTPError as exc:  # reachable, but no answer: a broken API
-            raise SubscriptionFailure(
+        except TransportError as exc:
+            if exc.refused:
+                raise TargetUnreachable(
+                    f"cannot reach the subscription API at {url}: {exc}"
+                ) from None
+            raise SubscriptionFailure(  # reachable, but no answer: a broken API
                 f"{operation.method} {url} got no answer: {exc}",
                 expected="an HTTP answer from the subscription API",
             ) from None
-        text = answer.data.decode("utf-8", "replace")
-        try:
-            parsed: Any = json.loads(text) if text else None
-        except ValueError:
-            parsed = text
-        return ApiResponse(operation.method, url, body, answer.status, dict(answer.headers), parsed)
+        headers = {k.lower(): v for k, v in answer.headers}
+        return ApiResponse(operation.method, url, body, answer.status, headers, answer.parsed())
 
 
 def _declared(profile: Profile, schema: Any) -> set[str]:

@@ -1,9 +1,8 @@
 """A delivery as it goes on the wire: method, headers and body bytes, as the provider sends it.
 
 Shared by the mock provider (which delivers to subscribers) and the receiver suite (which
-plays the provider), with how a failed send is told apart (`timed_out`). Everything here is
-keyed by the profile's semantic kinds: the envelope decides where the time goes, the
-authenticity kind where the secret goes.
+plays the provider). Everything here is keyed by the profile's semantic kinds: the envelope
+decides where the time goes, the authenticity kind where the secret goes.
 """
 
 from __future__ import annotations
@@ -13,12 +12,11 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import urllib3
 
 from harness import __version__
 from harness.profiles import Profile
@@ -51,14 +49,34 @@ def sign(body: bytes, secret: str, *, algorithm: str = "sha256", encoding: str =
     return digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
 
 
+_INDEX = re.compile(r"^(0|[1-9][0-9]*)$")
+
+
+def _index(part: str, size: int, *, append: bool = False) -> int:
+    """An RFC 6901 array index: digits without a leading zero, or `-` (past the end) when
+    appending; IndexError otherwise."""
+    if append and part == "-":
+        return size
+    if not _INDEX.match(part) or int(part) >= size + (1 if append else 0):
+        raise IndexError(f"{part!r} is not an index of an array of {size}")
+    return int(part)
+
+
 def set_pointer(document: Any, pointer: str, value: Any) -> None:
-    """Set the value at an RFC 6901 pointer, creating missing objects on the way."""
+    """Set the value at an RFC 6901 pointer, creating missing objects on the way; an index
+    one past the end (or `-`) of an array appends."""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
     node = document
     for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        node = (
+            node[_index(part, len(node))] if isinstance(node, list) else node.setdefault(part, {})
+        )
     if isinstance(node, list):
-        node[int(parts[-1])] = value
+        at = _index(parts[-1], len(node), append=True)
+        if at == len(node):
+            node.append(value)
+        else:
+            node[at] = value
     else:
         node[parts[-1]] = value
 
@@ -68,7 +86,7 @@ def get_pointer(document: Any, pointer: str) -> Any:
     node = document
     for raw in pointer.split("/")[1:]:
         part = raw.replace("~1", "/").replace("~0", "~")
-        node = node[int(part)] if isinstance(node, list) else node[part]
+        node = node[_index(part, len(node))] if isinstance(node, list) else node[part]
     return node
 
 
@@ -147,11 +165,3 @@ def hook_secret_request(profile: Profile, secret: str) -> WireRequest:
     """The request a hook-secret-echo handshake sends while the create call is open."""
     rule = profile.semantics["handshake"]
     return WireRequest("POST", {"User-Agent": USER_AGENT, rule["header"]: secret}, b"")
-
-
-def timed_out(exc: urllib3.exceptions.HTTPError) -> bool:
-    """Whether an attempt failed for want of an answer in time, not for a refused connection
-    (which urllib3 makes a kind of connect timeout)."""
-    return isinstance(exc, urllib3.exceptions.TimeoutError) and not isinstance(
-        exc, urllib3.exceptions.NewConnectionError
-    )

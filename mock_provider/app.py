@@ -21,11 +21,14 @@ from werkzeug.wrappers import Request, Response
 
 from harness.errors import HarnessError
 from harness.profiles import Catalog, Profile, load_profiles
+from harness.targets import Resolver, TargetRule, system_resolver
 from mock_provider import auth, dashboard
 from mock_provider.control import PREFIX, ControlApi
-from mock_provider.delivery import DEFAULT_TIMEOUT, Engine, Sender
+from mock_provider.delivery import Engine
 from mock_provider.faults import Faults
-from mock_provider.jsonapi import DEFAULT_BODY_LIMIT, ApiError
+from mock_provider.guard import Guard
+from mock_provider.jsonapi import DEFAULT_BODY_LIMIT, ApiError, refuse_other_bodies
+from mock_provider.outbound import DEFAULT_TIMEOUT, Outbound
 from mock_provider.resources import ProfileApi
 from mock_provider.store import Store
 from mock_provider.subscriptions import Subscriptions, new_secret
@@ -49,6 +52,8 @@ class MockConfig:
     workers: int = 8
     body_limit: int = DEFAULT_BODY_LIMIT
     specs: list[str] = field(default_factory=list)
+    host_names: list[str] = field(default_factory=list)
+    resolver: Resolver = system_resolver  # how target names are looked up (tests pass one)
 
 
 def _check(config: MockConfig, profiles: Iterable[Profile]) -> None:
@@ -76,6 +81,7 @@ class Mock:
         self.profiles: dict[str, Profile] = {name: catalog.get(name) for name in config.profiles}
         _check(config, self.profiles.values())
         self.faults = Faults(config.faults)
+        rule = TargetRule.from_entries(config.allow_targets, resolver=config.resolver)
         self._idle = threading.Condition()
         self._active = 0
         self._closing = False
@@ -89,22 +95,17 @@ class Mock:
         except Exception as exc:  # sqlite3 errors: an unusable --db path
             self._cleanup()
             raise HarnessError(f"cannot open the database {db}: {exc}") from None
-        self.sender = Sender(timeout=config.timeout, connections=config.workers)
+        self.outbound = Outbound(rule, timeout=config.timeout)
+        self.guard = Guard(config.host_names)
         self.engine = Engine(
             self.store,
             self.profiles,
             self.faults,
-            self.sender,
+            self.outbound,
             time_scale=config.time_scale,
             workers=config.workers,
         )
-        self.subscriptions = Subscriptions(
-            self.store,
-            self.sender,
-            self.faults,
-            allowed_hosts=config.allow_targets,
-            plan=config.plan,
-        )
+        self.subscriptions = Subscriptions(self.store, self.outbound, self.faults, plan=config.plan)
         credentials = auth.Credentials(config.api_key, config.basic_auth)
         self.apis = {
             name: ProfileApi(
@@ -123,6 +124,12 @@ class Mock:
             name = source.get("account_setting")
             if name and self.store.setting(profile.name, name) is None:
                 self.store.set_setting(profile.name, name, new_secret()[:12])
+
+    def listening_on(self, host: str, port: int) -> None:
+        """Learn the address and port the mock serves on: the only Host it answers to (with
+        `localhost` and the `--host-name`s), and never a delivery target."""
+        self.outbound.listening_on(host, port)
+        self.guard = Guard(self.config.host_names, listening=(host, port))
 
     @property
     def single(self) -> bool:
@@ -143,7 +150,7 @@ class Mock:
             self._closing = True
             self._idle.wait_for(lambda: self._active == 0, timeout=self.config.timeout + 5)
         self.engine.stop()
-        self.sender.close()
+        self.outbound.close()
         self.store.close()
         self._cleanup()
 
@@ -171,6 +178,7 @@ class Mock:
         request = Request(environ)
         request.max_content_length = self.config.body_limit
         try:
+            self.guard.check(request)
             response = self.dispatch(request)
         except ApiError as exc:
             response = exc.response()
@@ -188,6 +196,7 @@ class Mock:
             rest = path[len(PREFIX) :]
             if rest in ("", "/") or rest.startswith("/ui/"):
                 return dashboard.handle(self, request, rest)
+            refuse_other_bodies(request)
             return self.control.handle(request, rest)
         if self.single:
             profile = next(iter(self.profiles.values()))
@@ -202,6 +211,7 @@ class Mock:
         return self._profile_api(self.profiles[name], request, "/" + rest)
 
     def _profile_api(self, profile: Profile, request: Request, path: str) -> Response:
+        refuse_other_bodies(request)
         api = self.apis.get(profile.name)
         if api is None:
             raise ApiError(

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_API_KEY = "test-api-key"
-DEFAULT_BASIC_AUTH = "test:test"
+from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def handle(mock: Mock, request: Request, rest: str) -> Response:
     length = request.content_length
     if length is not None and length > mock.config.body_limit:
         raise ApiError(413, "body too large", f"the limit is {mock.config.body_limit} bytes")
+    mock.guard.check_form(request.form.get("csrf"))
     try:
         message = _act(mock, rest[len("/ui/") :], request.form)
     except ApiError as exc:
@@ -98,6 +99,15 @@ def _act(mock: Mock, action: str, form: Any) -> str:
     return f"webhook {ident} confirmed and active"
 
 
+def _form(mock: Mock, action: str) -> str:
+    """The start of a dashboard form, with the token that proves the mock served it."""
+    token = _h(mock.guard.form_token())
+    return (
+        f"<form method='post' action='{PREFIX}/ui/{_h(action)}'>"
+        f"<input type='hidden' name='csrf' value='{token}'>"
+    )
+
+
 def _h(value: Any) -> str:
     return escape(str(value), quote=True)
 
@@ -136,7 +146,7 @@ def _forms(mock: Mock) -> str:
     datalist = "".join(f"<option value='{_h(e)}'>" for e in events)
     html = [
         "<div class='box'><h2>Trigger an event</h2>",
-        f"<form method='post' action='{PREFIX}/ui/trigger'>",
+        _form(mock, "trigger"),
         _profile_select(names),
         " <input name='type' list='events' placeholder='event type' required>",
         f"<datalist id='events'>{datalist}</datalist>",
@@ -153,7 +163,7 @@ def _forms(mock: Mock) -> str:
     if screens:
         html += [
             "<div class='box'><h2>New webhook (settings screen)</h2>",
-            f"<form method='post' action='{PREFIX}/ui/webhooks'>",
+            _form(mock, "webhooks"),
             _profile_select(screens),
             " <input name='url' placeholder='http://127.0.0.1:9000/hook' size='40' required>",
             " <input name='events' placeholder='event(s), comma-separated' size='30' required>",
@@ -173,13 +183,12 @@ def _subscriptions(mock: Mock) -> str:
         profile = mock.profiles[subscription.profile]
         if profile.semantics["handshake"]["kind"] == "secret-confirmation":
             actions += (
-                f"<form method='post' action='{PREFIX}/ui/validate/{subscription.id}'>"
-                "<button>Validate</button></form> "
+                _form(mock, f"validate/{subscription.id}") + "<button>Validate</button></form> "
             )
         if subscription.state == "pending":
             actions += (
-                f"<form method='post' action='{PREFIX}/ui/confirm/{subscription.id}'>"
-                "<input name='secret' placeholder='secret received' size='16'>"
+                _form(mock, f"confirm/{subscription.id}")
+                + "<input name='secret' placeholder='secret received' size='16'>"
                 "<button>Confirm</button></form>"
             )
         rows.append(
@@ -214,8 +223,9 @@ def _deliveries(mock: Mock) -> str:
             f"<td>{_h(delivery.target_url)}</td>"
             f"<td class='{_status_class(delivery.status)}'>{_h(delivery.status)}</td>"
             f"<td>{''.join(attempts) or 'none yet'}</td>"
-            f"<td><form method='post' action='{PREFIX}/ui/redeliver/{delivery.id}'>"
-            "<button>Redeliver</button></form></td></tr>"
+            "<td>"
+            + _form(mock, f"redeliver/{delivery.id}")
+            + "<button>Redeliver</button></form></td></tr>"
         )
     columns = ["id", "event", "subscription", "target", "status", "attempts", ""]
     return _table(f"Deliveries (newest {SHOWN_DELIVERIES})", columns, rows, "No deliveries yet.")

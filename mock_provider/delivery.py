@@ -8,6 +8,7 @@ is multiplied by `time_scale`, so a test with 0.001 sees "retry after 5 min" aft
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import logging
@@ -15,22 +16,19 @@ import queue
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-import urllib3
 from jsonschema import Draft202012Validator
 
 from harness.profiles import Profile
-from harness.wire import WireRequest, delivery_request, encode, get_pointer, timed_out
+from harness.wire import WireRequest, delivery_request, encode, get_pointer
 from mock_provider.faults import Faults
+from mock_provider.outbound import Outbound, Outcome
 from mock_provider.store import Attempt, Delivery, Record, Store, Subscription
 
 log = logging.getLogger(__name__)
 
-EXCERPT_BYTES = 2048
-DEFAULT_TIMEOUT = 10.0
 # How long the out-of-order fault holds a delivery waiting for a newer one to overtake it. Not
 # scaled: it must stay well past the sender suite's latency slack (1.5 s) at any time scale.
 OUT_OF_ORDER_HOLD = 3.0
@@ -134,61 +132,6 @@ class _Done:
     delivery_id: int
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one HTTP attempt came to."""
-
-    status_code: int | None
-    error: str | None
-    category: str  # 2xx, 3xx, 4xx, 5xx, timeout, connection-error
-    duration_ms: float
-    excerpt: str
-    headers: Mapping[str, str] = field(default_factory=dict)  # lower-cased names
-
-
-class Sender:
-    """One pooled urllib3 client for every attempt and handshake."""
-
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, connections: int = 8) -> None:
-        self.timeout = timeout
-        self.http = urllib3.PoolManager(num_pools=64, maxsize=connections, block=False)
-
-    def send(self, url: str, request: WireRequest, *, timeout: float | None = None) -> Outcome:
-        if request.query:
-            url += ("&" if "?" in url else "?") + urlencode(request.query)
-        started = time.perf_counter()
-        try:
-            response = self.http.request(
-                request.method,
-                url,
-                body=request.body or None,
-                headers=request.headers,
-                timeout=urllib3.Timeout(total=timeout or self.timeout),
-                retries=False,
-                redirect=False,
-                preload_content=False,
-            )
-            try:
-                excerpt = response.read(EXCERPT_BYTES).decode("utf-8", "replace")
-                response.drain_conn()
-            finally:
-                response.release_conn()
-        except urllib3.exceptions.HTTPError as exc:
-            if timed_out(exc):
-                return Outcome(None, f"timeout: {exc}", "timeout", _ms(started), "")
-            return Outcome(None, f"connection error: {exc}", "connection-error", _ms(started), "")
-        status = response.status
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return Outcome(status, None, f"{status // 100}xx", _ms(started), excerpt, headers)
-
-    def close(self) -> None:
-        self.http.clear()
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)
-
-
 class Engine:
     """Turns events into deliveries and works the outbox with worker threads."""
 
@@ -197,7 +140,7 @@ class Engine:
         store: Store,
         profiles: Mapping[str, Profile],
         faults: Faults,
-        sender: Sender,
+        outbound: Outbound,
         *,
         time_scale: float = 1.0,
         workers: int = 8,
@@ -205,15 +148,18 @@ class Engine:
         self.store = store
         self.profiles = profiles
         self.faults = faults
-        self.sender = sender
+        self.outbound = outbound
         self.time_scale = time_scale
         self.workers = workers
-        self._queue: queue.Queue[int | None] = queue.Queue()
         # Attempts are logged by one writer thread, many per transaction (group commit); a
-        # delivery stays "in flight" until its log is committed.
+        # delivery stays claimed until its log is committed.
         self._log: queue.Queue[Record | _Done | None] = queue.Queue()
         self._batching = False
-        self._inflight: set[int] = set()
+        # Claimed deliveries wait per target origin; a worker takes the next from an origin
+        # that has fewer than its fair share of the workers busy (see `_take`).
+        self._claimed: dict[int, str] = {}
+        self._waiting: dict[str, collections.deque[int]] = {}
+        self._busy: collections.Counter[str] = collections.Counter()
         self._wake = threading.Condition()
         self._stopping = False
         self._threads: list[threading.Thread] = []
@@ -222,6 +168,9 @@ class Engine:
 
     def start(self) -> None:
         self._stopping = False
+        self._claimed.clear()
+        self._waiting.clear()
+        self._busy.clear()
         self._batching = True
         self._writer = threading.Thread(target=self._write, name="mock-writer", daemon=True)
         self._threads = [threading.Thread(target=self._dispatch, name="mock-dispatch", daemon=True)]
@@ -237,8 +186,6 @@ class Engine:
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
-        for _ in range(self.workers):
-            self._queue.put(None)
         for thread in self._threads:
             thread.join()
         if self._batching:
@@ -268,9 +215,10 @@ class Engine:
                     self.store.record_attempts(records)
             except Exception:  # the rows stay owed and are tried again
                 log.exception("could not log %d attempts", len(records))
-            done = {item.delivery_id for item in batch if isinstance(item, _Done)}
+            done = [item.delivery_id for item in batch if isinstance(item, _Done)]
             with self._wake:
-                self._inflight.difference_update(done)
+                for delivery_id in done:
+                    self._claimed.pop(delivery_id, None)
                 self._wake.notify_all()
             if None in batch:
                 return
@@ -280,7 +228,8 @@ class Engine:
             self._wake.notify_all()
 
     def is_processing(self, delivery_id: int) -> bool:
-        return delivery_id in self._inflight
+        """Whether a delivery is claimed by the workers (waiting for one or under way)."""
+        return delivery_id in self._claimed
 
     # events -----------------------------------------------------------------------------
 
@@ -337,31 +286,58 @@ class Engine:
     # the outbox -------------------------------------------------------------------------
 
     def _dispatch(self) -> None:
-        # Claim due deliveries in batches; refill once the workers are down to one each.
-        capacity, low = self.workers * 4, self.workers
+        """Claim due deliveries, a few per target origin at a time, for the workers."""
+        depth, most = self.workers * 2, self.workers * 4
         while True:
             with self._wake:
                 if self._stopping:
                     return
-                if len(self._inflight) > low:
-                    self._wake.wait(0.2)
+                if len(self._claimed) >= most - self.workers:
+                    self._wake.wait(0.2)  # refill once the workers are down to one each
                     continue
                 now = time.time()
-                due = self.store.due(now, capacity - len(self._inflight), self._inflight)
+                due = self.store.due(now, most - len(self._claimed), depth, self._claimed)
                 if not due:
-                    next_due = self.store.next_due(self._inflight)
-                    wait = 0.2 if next_due is None else min(max(next_due - now, 0.001), 0.2)
-                    self._wake.wait(wait)
+                    next_due = self.store.next_due(self._claimed)
+                    # Due but every origin has its fill claimed: wait for a worker to finish.
+                    wait = 0.2 if next_due is None or next_due <= now else next_due - now
+                    self._wake.wait(min(max(wait, 0.001), 0.2))
                     continue
-                self._inflight.update(due)
-            for delivery_id in due:
-                self._queue.put(delivery_id)
+                for delivery_id, origin in due:
+                    self._claimed[delivery_id] = origin
+                    self._waiting.setdefault(origin, collections.deque()).append(delivery_id)
+                self._wake.notify_all()
+
+    def _take(self) -> tuple[int, str] | None:
+        """The next claimed delivery whose origin has less than its share of busy workers.
+
+        Each origin with work gets `workers // origins` workers at most (one at least), so a
+        receiver that hangs until the deadline holds only its share, never everyone's.
+        """
+        active = {o for o, q in self._waiting.items() if q} | {
+            o for o, n in self._busy.items() if n
+        }
+        share = max(1, self.workers // max(len(active), 1))
+        for origin in list(self._waiting):
+            waiting = self._waiting[origin]
+            if waiting and self._busy[origin] < share:
+                # Round robin: the origin served goes to the back of the line.
+                self._waiting[origin] = self._waiting.pop(origin)
+                self._busy[origin] += 1
+                taken = waiting.popleft()
+                if not waiting:
+                    del self._waiting[origin]
+                return taken, origin
+        return None
 
     def _work(self) -> None:
         while True:
-            delivery_id = self._queue.get()
-            if delivery_id is None:
-                return
+            with self._wake:
+                taken = self._wake.wait_for(lambda: self._stopping or self._take())
+                if taken is True:
+                    return
+            assert isinstance(taken, tuple)
+            delivery_id, origin = taken
             try:
                 if not self._stopping:
                     self.attempt(delivery_id)
@@ -369,6 +345,9 @@ class Engine:
                 log.error("delivery %s failed unexpectedly: %r", delivery_id, exc)
                 self._record(delivery_id, None, status="failed")
             finally:
+                with self._wake:
+                    self._busy[origin] -= 1
+                    self._wake.notify_all()
                 self._log.put(_Done(delivery_id))
 
     def attempt(self, delivery_id: int) -> None:
@@ -386,7 +365,7 @@ class Engine:
             profile, delivery.event_type, delivery.payload, secret, self.faults, delivery.headers
         )
         number = delivery.attempt_count + 1
-        outcome = self.sender.send(subscription.target_url, request)
+        outcome = self.outbound.send(subscription.target_url, request)
         attempt = _attempt_record(number, request, outcome)
         semantics = profile.semantics
         if semantics["fire_and_forget"]["enabled"]:
@@ -405,7 +384,7 @@ class Engine:
         if accepted:
             self._record(delivery_id, attempt, status="delivered")
             if "duplicate-delivery" in self.faults:
-                again = self.sender.send(subscription.target_url, request)
+                again = self.outbound.send(subscription.target_url, request)
                 self._record(
                     delivery_id, _attempt_record(number + 1, request, again), status="delivered"
                 )

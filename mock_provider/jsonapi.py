@@ -70,7 +70,29 @@ def read_json(request: Request, limit: int, *, required: bool = True) -> Any:
         if required:
             raise ApiError(400, "missing body", "this call needs a JSON body")
         return None
+    refuse_other_bodies(request)
     return parse_json(data)
+
+
+def refuse_other_bodies(request: Request) -> None:
+    """A 415 for a request that carries a body other than JSON, whether or not the call
+    reads one (a page's cross-origin form post to a call without a body, say)."""
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    )
+    if has_body and not is_json(request.mimetype):
+        raise ApiError(
+            415,
+            "not JSON",
+            f"the body must be sent as application/json, not {request.mimetype or 'untyped'}",
+        )
+
+
+def is_json(mimetype: str) -> bool:
+    """application/json, or a JSON-based type such as application/merge-patch+json."""
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
 
 
 def parse_json(data: str | bytes) -> Any:
@@ -84,7 +106,7 @@ def parse_json(data: str | bytes) -> Any:
         document = json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed JSON", str(exc)[:200]) from None
-    if _depth(document) > MAX_DEPTH:
+    if depth(document) > MAX_DEPTH:
         raise ApiError(400, "too deeply nested", f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         json.dumps(document, ensure_ascii=False).encode("utf-8")
@@ -104,7 +126,7 @@ def _finite(text: str) -> float:
     return value
 
 
-def _depth(document: Any) -> int:
+def depth(document: Any) -> int:
     """How deeply arrays and objects nest (without recursion)."""
     deepest, stack = 0, [(document, 1)]
     while stack:

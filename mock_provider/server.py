@@ -29,6 +29,7 @@ class MockServer(BackgroundServer):
         except BaseException:
             self.mock.close()
             raise
+        self.mock.listening_on(self.host, self.port)
 
     @property
     def control_url(self) -> str:

@@ -8,6 +8,7 @@ started again on the same file finds every owed attempt still in the outbox.
 
 from __future__ import annotations
 
+import collections
 import json
 import sqlite3
 import threading
@@ -17,6 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from harness.targets import origin
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -67,7 +70,8 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_by_delivery ON attempts (delivery_id);
 CREATE TABLE IF NOT EXISTS outbox (
     delivery_id INTEGER PRIMARY KEY,
-    due REAL NOT NULL
+    due REAL NOT NULL,
+    origin TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS outbox_by_due ON outbox (due);
 CREATE TABLE IF NOT EXISTS notifications (
@@ -87,6 +91,17 @@ CREATE TABLE IF NOT EXISTS settings (
 """
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "abandoned")
+# The distinct origins in the outbox, one index step each (a skip scan): cheap however many
+# deliveries an origin owes.
+_ORIGINS = """
+WITH RECURSIVE o(origin) AS (
+    SELECT MIN(origin) FROM outbox
+    UNION ALL
+    SELECT (SELECT MIN(origin) FROM outbox WHERE origin > o.origin) FROM o
+    WHERE o.origin IS NOT NULL
+)
+SELECT origin FROM o WHERE origin IS NOT NULL
+"""
 
 
 @dataclass
@@ -196,6 +211,23 @@ class Store:
         # keeps it cheap enough to log every attempt.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._migrate()
+        self._db.execute("CREATE INDEX IF NOT EXISTS outbox_by_origin ON outbox (origin, due)")
+
+    def _migrate(self) -> None:
+        """Bring a file written by an earlier version up to this schema (nothing is lost)."""
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "origin" not in columns:
+            with self.transaction() as db:
+                db.execute("ALTER TABLE outbox ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
+                owed = db.execute(
+                    "SELECT o.delivery_id, d.target_url FROM outbox o"
+                    " JOIN deliveries d ON d.id = o.delivery_id"
+                ).fetchall()
+                db.executemany(
+                    "UPDATE outbox SET origin = ? WHERE delivery_id = ?",
+                    [(origin(row["target_url"]), row["delivery_id"]) for row in owed],
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -372,7 +404,10 @@ class Store:
         )
         delivery_id = cursor.lastrowid
         assert delivery_id is not None
-        db.execute("INSERT INTO outbox (delivery_id, due) VALUES (?, ?)", (delivery_id, due))
+        db.execute(
+            "INSERT INTO outbox (delivery_id, due, origin) VALUES (?, ?, ?)",
+            (delivery_id, due, origin(target_url)),
+        )
         return delivery_id
 
     def redeliver(self, delivery_id: int, target_url: str) -> int:
@@ -402,14 +437,28 @@ class Store:
         )
         return [row["id"] for row in rows]
 
-    def due(self, now: float, limit: int, exclude: Iterable[int] = ()) -> list[int]:
-        """Owed deliveries whose next attempt is due, oldest due first."""
-        skip = set(exclude)
-        rows = self._query(
-            "SELECT delivery_id FROM outbox WHERE due <= ? ORDER BY due, delivery_id LIMIT ?",
-            (now, limit + len(skip)),
-        )
-        return [r["delivery_id"] for r in rows if r["delivery_id"] not in skip][:limit]
+    def due(
+        self, now: float, limit: int, depth: int, claimed: Mapping[int, str]
+    ) -> list[tuple[int, str]]:
+        """Owed deliveries whose next attempt is due and are not `claimed`, with their target
+        origin: per origin the oldest due first, so that each origin has at most `depth`
+        claimed at a time, however many another origin owes."""
+        counts = collections.Counter(claimed.values())
+        found: list[tuple[int, str]] = []
+        for (name,) in self._query(_ORIGINS):
+            room = min(depth - counts[name], limit - len(found))
+            if room <= 0:
+                continue
+            rows = self._query(
+                "SELECT delivery_id FROM outbox WHERE origin = ? AND due <= ?"
+                " ORDER BY due, delivery_id LIMIT ?",
+                (name, now, room + counts[name]),
+            )
+            fresh = [r["delivery_id"] for r in rows if r["delivery_id"] not in claimed]
+            found += [(delivery_id, name) for delivery_id in fresh[:room]]
+            if len(found) >= limit:
+                break
+        return found
 
     def next_due(self, exclude: Iterable[int] = ()) -> float | None:
         """When the next owed attempt is due, leaving out `exclude` (attempts under way)."""

@@ -13,56 +13,20 @@ screen profiles). Keyed by semantic kinds only:
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from harness.profiles import Profile
 from harness.wire import hook_secret_request, validation_request
-from mock_provider.delivery import Outcome, Sender
 from mock_provider.faults import Faults
 from mock_provider.jsonapi import ApiError
+from mock_provider.outbound import Outbound, Outcome
 from mock_provider.store import Store, Subscription
-
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 def new_secret() -> str:
     return secrets.token_urlsafe(18)
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_target(url: Any, allowed_hosts: Iterable[str] = ()) -> str:
-    """The target URL when the mock may deliver to it; 422 saying why otherwise."""
-    if not isinstance(url, str) or not url:
-        raise ApiError(422, "invalid URL", "the target URL must be a non-empty string")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 (raises ValueError for a malformed port)
-    except ValueError as exc:
-        raise ApiError(422, "invalid URL", f"{url!r}: {exc}") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise ApiError(422, "invalid URL", f"{url!r} is not an absolute http(s) URL")
-    allowed = {h.lower() for h in allowed_hosts}
-    if not is_loopback(host) and host.lower() not in allowed:
-        raise ApiError(
-            422,
-            "target not allowed",
-            f"the mock delivers only to loopback hosts and to hosts named with --allow-target;"
-            f" {host!r} is neither",
-        )
-    return url
 
 
 class Subscriptions:
@@ -71,16 +35,14 @@ class Subscriptions:
     def __init__(
         self,
         store: Store,
-        sender: Sender,
+        outbound: Outbound,
         faults: Faults,
         *,
-        allowed_hosts: Iterable[str] = (),
         plan: str | None = None,
     ) -> None:
         self.store = store
-        self.sender = sender
+        self.outbound = outbound
         self.faults = faults
-        self.allowed_hosts = tuple(allowed_hosts)
         self.plan = plan
 
     # creation ---------------------------------------------------------------------------
@@ -98,7 +60,7 @@ class Subscriptions:
         enabled: bool = True,
     ) -> tuple[Subscription, bool]:
         """A new subscription, or the one it overwrote; (subscription, created)."""
-        target_url = check_target(target_url, self.allowed_hosts)
+        target_url = self.outbound.check(target_url)
         self.check_events(profile, events)
         semantics = profile.semantics["subscription"]
         scope = dict(scope or {})
@@ -218,7 +180,7 @@ class Subscriptions:
             return "pending", "awaiting validation and confirmation", secret, None
         if rule["kind"] == "hook-secret-echo" and "no-hook-secret" not in self.faults:
             hook_secret = new_secret()
-            outcome = self.sender.send(target_url, hook_secret_request(profile, hook_secret))
+            outcome = self.outbound.send(target_url, hook_secret_request(profile, hook_secret))
             secret = secret or hook_secret
             echoed = outcome.headers.get(rule["header"].lower()) == hook_secret
             if outcome.status_code in rule["accept_statuses"] and echoed:
@@ -258,7 +220,7 @@ class Subscriptions:
             self.check_events(profile, events)
             changes["events"] = events
         if target_url is not None and target_url != subscription.target_url:
-            changes["target_url"] = check_target(target_url, self.allowed_hosts)
+            changes["target_url"] = self.outbound.check(target_url)
             rule = profile.semantics["handshake"]
             if rule["kind"] == "secret-confirmation" and "url" in rule["revalidate_on"]:
                 state, reason = "pending", "the URL changed: validate and confirm again"
@@ -292,7 +254,7 @@ class Subscriptions:
             )
         secret = new_secret()
         self.store.update_subscription(subscription.id, pending_secret=secret)
-        return self.sender.send(subscription.target_url, validation_request(profile, secret))
+        return self.outbound.send(subscription.target_url, validation_request(profile, secret))
 
     def confirm(self, subscription: Subscription, secret: Any) -> Subscription:
         """Activate a pending subscription when `secret` is the one its handshake sent."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,12 +18,35 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from harness.profiles import load_profiles
+from harness.targets import Resolver, system_resolver
 from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
 
 SCALE = 0.001
 bundled = functools.cache(load_profiles)
 WAIT = 10.0
+# Names the tests' resolver knows besides localhost (no test looks up a real name).
+NAMES = {
+    "example.com": ["93.184.215.14"],
+    "elsewhere.example": ["10.1.1.1"],
+    "hooks.example": ["10.9.8.7"],
+    "evil.localhost": ["10.0.0.1"],
+    "split.example": ["127.0.0.1", "10.0.0.2"],
+}
+
+
+def resolver(names: dict[str, list[str]] | None = None) -> Resolver:
+    """A resolver that knows `localhost` (looked up for real) and `names`, nothing else."""
+    known = {**NAMES, **(names or {})}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host == "localhost":
+            return system_resolver(host, port)
+        if host not in known:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} is not a name the tests know")
+        return known[host]
+
+    return resolve
 
 
 class _Quiet(WSGIRequestHandler):
@@ -186,6 +210,7 @@ def running(*profiles: str, **options: Any) -> Iterator[tuple[MockServer, Client
     """A mock on a free port with a small time scale, and a client for it."""
     options.setdefault("time_scale", SCALE)
     options.setdefault("timeout", 2.0)
+    options.setdefault("resolver", resolver())
     catalog = None if options.get("specs") else bundled()
     with ExitStack() as stack:
         server = stack.enter_context(

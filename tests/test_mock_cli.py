@@ -96,5 +96,6 @@ def test_trigger_without_a_mock_says_so() -> None:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     code, output = invoke("trigger", "x", "--mock", f"http://127.0.0.1:{port}")
-    assert code == 2
-    assert "cannot reach the mock" in output
+    assert code == 3  # unreachable, as for the receiver and sender suites
+    assert f"Error: cannot reach the mock at http://127.0.0.1:{port}: connection refused" in output
+    assert "Traceback" not in output

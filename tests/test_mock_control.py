@@ -14,6 +14,7 @@ STAFFOLOGY = "/staffology/employers/6f1c2b8e-4d0a-4f59-9a53-2e8c1d7b0a41/webhook
 KEY = {"x-api-key": "test-api-key"}
 PROFILES = ("resthooks", "factorial", "staffology", "clockodo")
 FORM = "application/x-www-form-urlencoded"
+JSON = {"Content-Type": "application/json"}
 
 
 def test_generated_payloads_follow_the_schema_and_the_seed() -> None:
@@ -92,15 +93,19 @@ def _bad_requests(url: str) -> list[tuple[str, str, dict | None, bytes | None, d
     big = b'{"a": "' + b"x" * (1024 * 1024 + 10) + b'"}'
     resthooks = "/resthooks/api/v1/subscription/"
     return [
-        ("POST", "/_mock/events", None, b"{not json", {}, 400),
-        ("POST", "/_mock/events", None, b"", {}, 400),
-        ("POST", "/_mock/events", None, b"[1, 2]", {}, 400),
+        ("POST", "/_mock/events", None, b"{not json", JSON, 400),
+        # JSON bodies are sent as JSON: a page's "simple" text/plain or form post is not one.
+        ("POST", "/_mock/events", None, b'{"type": "entry.stopped"}', {}, 415),
+        ("POST", "/_mock/webhooks", None, b'{"url": "x"}', {"Content-Type": "text/plain"}, 415),
+        ("POST", "/_mock/reset", None, b"a=1", {"Content-Type": FORM}, 415),
+        ("POST", "/_mock/events", None, b"", JSON, 400),
+        ("POST", "/_mock/events", None, b"[1, 2]", JSON, 400),
         ("POST", "/_mock/events", {"profile": "clockodo", "type": 5}, None, {}, 400),
         # What Python's parser takes but is not JSON a receiver could read.
-        ("POST", "/_mock/events", None, _event(b'{"a": "\\ud800"}'), {}, 400),
-        ("POST", "/_mock/events", None, _event(b'{"a": NaN}'), {}, 400),
-        ("POST", "/_mock/events", None, _event(b'{"a": 1e400}'), {}, 400),
-        ("POST", "/_mock/events", None, _event(b"[" * 100 + b"]" * 100), {}, 400),
+        ("POST", "/_mock/events", None, _event(b'{"a": "\\ud800"}'), JSON, 400),
+        ("POST", "/_mock/events", None, _event(b'{"a": NaN}'), JSON, 400),
+        ("POST", "/_mock/events", None, _event(b'{"a": 1e400}'), JSON, 400),
+        ("POST", "/_mock/events", None, _event(b"[" * 100 + b"]" * 100), JSON, 400),
         # Headers that cannot go on the wire, or would smuggle in another one.
         ("POST", "/_mock/events", _headers({"X-Bad": "a\r\nInjected: 1"}), None, {}, 400),
         ("POST", "/_mock/events", _headers({"bad name": "x"}), None, {}, 400),
@@ -119,7 +124,7 @@ def _bad_requests(url: str) -> list[tuple[str, str, dict | None, bytes | None, d
             {},
             400,
         ),
-        ("POST", "/_mock/events", None, big, {}, 413),
+        ("POST", "/_mock/events", None, big, JSON, 413),
         ("POST", "/_mock/ui/trigger", None, big, {"Content-Type": FORM}, 413),
         ("GET", "/_mock/ui/trigger", None, None, {}, 405),
         (
@@ -172,7 +177,7 @@ def _bad_requests(url: str) -> list[tuple[str, str, dict | None, bytes | None, d
         ("GET", "/_mock/nowhere", None, None, {}, 404),
         ("DELETE", "/_mock/events", None, None, {}, 405),
         ("PUT", "/_mock/faults", {"faults": "no-retry"}, None, {}, 400),
-        ("POST", resthooks, None, b"{", {}, 400),
+        ("POST", resthooks, None, b"{", JSON, 400),
         ("POST", resthooks, {"event": "contact.create"}, None, {}, 422),
         ("POST", resthooks, {"event": "no.such", "target_url": url}, None, {}, 422),
         (

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from mock_support import Receiver, basic, bundled, receiver
+from mock_support import Receiver, basic, bundled, receiver, resolver
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -40,7 +40,8 @@ def endpoint() -> Iterator[Receiver]:
 
 
 def _mock(*profiles: str) -> Mock:
-    mock = Mock(MockConfig(list(profiles), time_scale=0.001, timeout=0.5), bundled())
+    config = MockConfig(list(profiles), time_scale=0.001, timeout=0.5, resolver=resolver())
+    mock = Mock(config, bundled())
     mock.start()
     return mock
 

@@ -172,8 +172,10 @@ def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
         assert "Trigger an event" in page
         assert "New webhook" in page
         form = {"Content-Type": "application/x-www-form-urlencoded"}
+        token = re.search(r"name='csrf' value='([^']+)'", page).group(1)  # as a browser sends it
 
         def post(action: str, fields: str) -> str:
+            fields = f"csrf={quote(token)}&{fields}"
             answer = client.call("POST", f"/_mock/ui/{action}", raw=fields.encode(), headers=form)
             assert answer.status == 303
             return html.unescape(client.ok("GET", answer.headers["Location"]))

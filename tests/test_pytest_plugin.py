@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mock_support import resolver
 from werkzeug.wrappers import Request, Response
 
 from harness import checks as registry
@@ -275,7 +276,11 @@ def test_an_unreachable_target_fails_each_item_with_one_line(pytester: pytest.Py
         ),
         (["--hookconform-max-examples", "0"], "", "*--hookconform-max-examples*at least 1*"),
         (["--hookconform-time-scale", "inf"], "", "*--hookconform-time-scale*finite number*"),
-        (["--hookconform-receiver", "notaurl"], "", "*--hookconform-receiver: not an http(s)*"),
+        (
+            ["--hookconform-receiver", "notaurl"],
+            "",
+            "*--hookconform-receiver: 'notaurl' is not an http(s) URL*",
+        ),
         ([], "hookconform_seed = many", "*ini option hookconform_seed: not a whole number*"),
     ],
 )
@@ -290,7 +295,9 @@ def test_bad_options_are_usage_errors(
 
 
 def test_sender_items_against_a_faulty_mock(pytester: pytest.Pytester) -> None:
-    config = MockConfig(profiles=["staffology"], time_scale=0.0001, faults=["schema-drift"])
+    config = MockConfig(
+        profiles=["staffology"], time_scale=0.0001, faults=["schema-drift"], resolver=resolver()
+    )
     with MockServer(config) as mock:
         result = pytester.runpytest(
             *QUICK,

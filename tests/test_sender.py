@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from mock_support import resolver
 
 from harness.errors import HarnessError, TargetUnreachable
 from harness.profiles import load_profiles
@@ -36,7 +37,13 @@ def run(
     checks: tuple[str, ...] = (),
 ) -> Report:
     scale = SCALES.get(profile, SCALE)
-    config = MockConfig(profiles=[profile], time_scale=scale, faults=list(faults), timeout=TIMEOUT)
+    config = MockConfig(
+        profiles=[profile],
+        time_scale=scale,
+        faults=list(faults),
+        timeout=TIMEOUT,
+        resolver=resolver(),  # S-api-fuzz's generated targets: no real name is looked up
+    )
     with MockServer(config) as mock:
         chosen = SenderOptions(
             api=mock.url,
@@ -133,7 +140,7 @@ def test_trigger_and_subscribe_commands_get_the_documented_environment(tmp_path:
         "urllib.request.urlopen(request)\n"
     )
     scale = SCALE
-    with MockServer(MockConfig(profiles=["hirehop"], time_scale=scale)) as mock:
+    with MockServer(MockConfig(["hirehop"], time_scale=scale, resolver=resolver())) as mock:
         command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {mock.url}"
         options = SenderOptions(
             subscribe_cmd=f"{command} subscribe",

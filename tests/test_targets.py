@@ -1,5 +1,6 @@
-"""URLs given by users are checked before anything is sent (the pytest options: in
-test_pytest_plugin.py)."""
+"""The one rule for the URLs hookconform connects to (harness.targets): one strict parser,
+names resolved once by an injected resolver (no test looks up a real name), every address
+checked, the mock itself never a target. The pytest options: in test_pytest_plugin.py."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from click.testing import CliRunner
 
 from harness.cli import cli
 from harness.errors import HarnessError
-from harness.urls import check_url
+from harness.targets import parse
 
 
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:8000/hooks", "https://example.test", "http://[::1]:80/"]
 )
 def test_http_urls_pass(url: str) -> None:
-    assert check_url(url) == url
+    assert parse(url).url == url
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,7 @@ def test_http_urls_pass(url: str) -> None:
 )
 def test_anything_else_says_what_is_wrong(url: str, reason: str) -> None:
     with pytest.raises(HarnessError, match=re.escape(reason)):
-        check_url(url)
+        parse(url)
 
 
 @pytest.mark.parametrize(

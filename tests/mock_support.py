@@ -36,15 +36,17 @@ NAMES = {
 
 
 def resolver(names: dict[str, list[str]] | None = None) -> Resolver:
-    """A resolver that knows `localhost` (looked up for real) and `names`, nothing else."""
-    known = {**NAMES, **(names or {})}
+    """A resolver that knows `localhost` (looked up for real), `names` (read at each lookup,
+    so a test can change what a name resolves to) and NAMES, nothing else."""
+    given = names if names is not None else {}
 
     def resolve(host: str, port: int) -> list[str]:
         if host == "localhost":
             return system_resolver(host, port)
-        if host not in known:
+        found = given.get(host) or NAMES.get(host)
+        if found is None:
             raise socket.gaierror(socket.EAI_NONAME, f"{host} is not a name the tests know")
-        return known[host]
+        return found
 
     return resolve
 
@@ -127,12 +129,12 @@ class Receiver:
 
 
 @contextmanager
-def receiver(**options: Any) -> Iterator[Receiver]:
+def receiver(host: str = "127.0.0.1", **options: Any) -> Iterator[Receiver]:
     endpoint = Receiver(**options)
-    server = make_server("127.0.0.1", 0, endpoint, threaded=True, request_handler=_Quiet)
+    server = make_server(host, 0, endpoint, threaded=True, request_handler=_Quiet)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
-    endpoint.url = f"http://127.0.0.1:{server.server_port}/hook"
+    endpoint.url = f"http://{host}:{server.server_port}/hook"
     try:
         yield endpoint
     finally:

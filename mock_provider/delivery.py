@@ -286,26 +286,28 @@ class Engine:
     # the outbox -------------------------------------------------------------------------
 
     def _dispatch(self) -> None:
-        """Claim due deliveries, a few per target origin at a time, for the workers."""
-        depth, most = self.workers * 2, self.workers * 4
+        """Claim due deliveries for the workers, per target origin: up to `depth` at a time
+        each, refilled once an origin is down to `low`, so that an origin that owes much can
+        neither keep another's work from being claimed nor its database reads from batching."""
+        depth, low, most = self.workers * 2, self.workers, self.workers * 64
+        after: str | None = None  # where the last round of claims stopped: the next starts there
         while True:
             with self._wake:
                 if self._stopping:
                     return
-                if len(self._claimed) >= most - self.workers:
-                    self._wake.wait(0.2)  # refill once the workers are down to one each
-                    continue
                 now = time.time()
-                due = self.store.due(now, most - len(self._claimed), depth, self._claimed)
+                room = most - len(self._claimed)
+                due = self.store.due(now, room, depth, low, self._claimed, after) if room else []
                 if not due:
                     next_due = self.store.next_due(self._claimed)
-                    # Due but every origin has its fill claimed: wait for a worker to finish.
+                    # Due, but every origin has its fill claimed: wait for a worker to finish.
                     wait = 0.2 if next_due is None or next_due <= now else next_due - now
                     self._wake.wait(min(max(wait, 0.001), 0.2))
                     continue
                 for delivery_id, origin in due:
                     self._claimed[delivery_id] = origin
                     self._waiting.setdefault(origin, collections.deque()).append(delivery_id)
+                after = due[-1][1]
                 self._wake.notify_all()
 
     def _take(self) -> tuple[int, str] | None:

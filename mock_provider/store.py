@@ -438,16 +438,26 @@ class Store:
         return [row["id"] for row in rows]
 
     def due(
-        self, now: float, limit: int, depth: int, claimed: Mapping[int, str]
+        self,
+        now: float,
+        limit: int,
+        depth: int,
+        low: int,
+        claimed: Mapping[int, str],
+        after: str | None = None,
     ) -> list[tuple[int, str]]:
-        """Owed deliveries whose next attempt is due and are not `claimed`, with their target
-        origin: per origin the oldest due first, so that each origin has at most `depth`
-        claimed at a time, however many another origin owes."""
+        """Owed deliveries that are due and not `claimed`, with their target origin, at most
+        `limit`: for each origin with at most `low` claimed, its oldest due ones up to `depth`
+        claimed in all. Origins are visited in turn, starting after `after`."""
         counts = collections.Counter(claimed.values())
+        origins = [row["origin"] for row in self._query(_ORIGINS)]
+        if after in origins:
+            start = origins.index(after) + 1
+            origins = origins[start:] + origins[:start]
         found: list[tuple[int, str]] = []
-        for (name,) in self._query(_ORIGINS):
+        for name in origins:
             room = min(depth - counts[name], limit - len(found))
-            if room <= 0:
+            if counts[name] > low or room <= 0:
                 continue
             rows = self._query(
                 "SELECT delivery_id FROM outbox WHERE origin = ? AND due <= ?"

@@ -2,7 +2,8 @@
 
 jsonschema's default format checker only asserts `date-time` when the optional
 rfc3339-validator package is installed. Payload formats matter here (Factorial sends
-timestamps with offsets), so `date-time` is checked with an RFC 3339 pattern of our own.
+timestamps with offsets), so `date-time` is checked with an RFC 3339 pattern of our own, and
+OpenAPI's `int32` and `int64` by their bounds.
 """
 
 from __future__ import annotations
@@ -29,6 +30,20 @@ FORMAT_CHECKER = FormatChecker()
 @FORMAT_CHECKER.checks("date-time")
 def _is_datetime(value: object) -> bool:
     return not isinstance(value, str) or bool(_RFC3339.match(value))
+
+
+# OpenAPI's integer formats (jsonschema knows neither).
+_BOUNDS = {"int32": 2**31, "int64": 2**63}
+
+
+@FORMAT_CHECKER.checks("int32")
+def _is_int32(value: object) -> bool:
+    return not isinstance(value, int) or -_BOUNDS["int32"] <= value < _BOUNDS["int32"]
+
+
+@FORMAT_CHECKER.checks("int64")
+def _is_int64(value: object) -> bool:
+    return not isinstance(value, int) or -_BOUNDS["int64"] <= value < _BOUNDS["int64"]
 
 
 def registry_for(documents: dict[str, Any]) -> Registry:

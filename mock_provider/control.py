@@ -1,6 +1,7 @@
 """The control API under /_mock/: trigger events, manage settings-screen webhooks, read the log.
 
-Described by its own OpenAPI document (`OPENAPI`, served at /_mock/openapi.json).
+Described by its own OpenAPI document (`control_openapi.yaml`, filled in for the running mock
+by `control_openapi.document`, served at /_mock/openapi.json).
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from harness.errors import HarnessError
 from harness.profiles import Profile
 from harness.transport import FRAMING, header_problem
 from harness.wire import set_pointer
+from mock_provider import control_openapi, served_openapi
 from mock_provider.faults import FAULTS, check_names
 from mock_provider.jsonapi import MAX_DEPTH, ApiError, depth, field, json_response, read_object
 from mock_provider.outbound import Outcome
+from mock_provider.resources import CURSOR_PARAMETERS
 from mock_provider.store import DELIVERY_STATUSES, Delivery, Subscription
 from mock_provider.subscriptions import new_secret
 
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
     from mock_provider.app import Mock
 
 PREFIX = "/_mock"
+_CONVERTERS = {"id": "row", "name": "string"}
 NO_DATA: Any = object()
 
 
@@ -84,7 +90,9 @@ def apply_overrides(payload: Any, overrides: dict[str, Any]) -> Any:
             set_pointer(payload, where, copy.deepcopy(value))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise ApiError(
-                422, "pointer not applicable", f"{where!r} cannot be set in the payload ({exc!r})"
+                409,
+                "pointer not applicable",
+                f"{where!r} cannot be set in this payload: its shape does not allow it ({exc!r})",
             ) from None
     if depth(payload) > MAX_DEPTH:
         raise ApiError(
@@ -93,55 +101,54 @@ def apply_overrides(payload: Any, overrides: dict[str, Any]) -> Any:
     return payload
 
 
+class RowId(BaseConverter):
+    """A path segment that is a row id: ASCII digits that fit SQLite's integers."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+
 class ControlApi:
-    """The JSON control API; `mock` holds the store, engine and services."""
+    """The JSON control API; `mock` holds the store, engine and services.
+
+    Its routes are the operations of its OpenAPI document for this mock, each an operationId
+    naming the method that answers it, so the document and the routes cannot disagree (an
+    operation the mock does not offer, such as settings when no served profile has one, is
+    a 405 like any other method).
+    """
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
-        self.routes: list[tuple[str, re.Pattern[str], Callable[..., Response]]] = [
-            ("GET", re.compile(r"/openapi\.json"), self.openapi),
-            ("GET", re.compile(r"/profiles"), self.profiles),
-            ("GET", re.compile(r"/profiles/([A-Za-z0-9_.-]+)/openapi\.json"), self.profile_openapi),
-            ("POST", re.compile(r"/events"), self.trigger),
-            ("GET", re.compile(r"/subscriptions"), self.subscriptions),
-            ("GET", re.compile(r"/subscriptions/([0-9]{1,18})"), self.subscription),
-            ("POST", re.compile(r"/webhooks"), self.create_webhook),
-            ("PATCH", re.compile(r"/webhooks/([0-9]{1,18})"), self.update_webhook),
-            ("DELETE", re.compile(r"/webhooks/([0-9]{1,18})"), self.delete_webhook),
-            ("POST", re.compile(r"/webhooks/([0-9]{1,18})/validate"), self.validate),
-            ("POST", re.compile(r"/webhooks/([0-9]{1,18})/confirm"), self.confirm),
-            ("GET", re.compile(r"/deliveries"), self.deliveries),
-            ("GET", re.compile(r"/deliveries/([0-9]{1,18})"), self.delivery),
-            ("POST", re.compile(r"/deliveries/([0-9]{1,18})/redeliver"), self.redeliver),
-            ("GET", re.compile(r"/notifications"), self.notifications),
-            ("POST", re.compile(r"/reset"), self.reset),
-            ("GET", re.compile(r"/faults"), self.faults),
-            ("PUT", re.compile(r"/faults"), self.set_faults),
-            ("GET", re.compile(r"/settings"), self.settings),
-            ("PUT", re.compile(r"/settings"), self.set_settings),
+        rules = [
+            Rule(
+                re.sub(r"\{(\w+)\}", lambda m: f"<{_CONVERTERS[m.group(1)]}:{m.group(1)}>", path),
+                endpoint=operation["operationId"],
+                methods=[method.upper()],
+            )
+            for path, item in control_openapi.document(mock)["paths"].items()
+            for method, operation in item.items()
+            if method != "parameters"
         ]
+        self.routes = Map(rules, converters={"row": RowId}, strict_slashes=False)
 
     def handle(self, request: Request, path: str) -> Response:
-        allowed = set()
-        for method, pattern, handler in self.routes:
-            match = pattern.fullmatch(path)
-            if not match:
-                continue
-            if method != request.method:
-                allowed.add(method)
-                continue
-            ids: list[Any] = [int(g) if g.isdigit() else g for g in match.groups()]
-            if any(isinstance(i, int) and i > 2**62 for i in ids):
-                raise ApiError(404, "not found", f"no such id in {path}")
-            return handler(request, *ids)
-        if allowed:
+        adapter = self.routes.bind("mock", path_info=PREFIX + path)
+        try:
+            endpoint, values = adapter.match(method=request.method)
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or []))
             raise ApiError(
                 405,
                 "method not allowed",
-                f"{request.method} {PREFIX}{path}: allowed {', '.join(sorted(allowed))}",
-                headers={"Allow": ", ".join(sorted(allowed))},
-            )
-        raise ApiError(404, "not found", f"no control API call at {PREFIX}{path}")
+                f"{request.method} {PREFIX}{path}: allowed {allowed}",
+                headers={"Allow": allowed},
+            ) from None
+        except NotFound:
+            raise ApiError(404, "not found", f"no control API call at {PREFIX}{path}") from None
+        handler: Callable[..., Response] = getattr(self, endpoint)
+        return handler(request, *values.values())
 
     # lookups ----------------------------------------------------------------------------
 
@@ -201,7 +208,7 @@ class ControlApi:
     # calls ------------------------------------------------------------------------------
 
     def openapi(self, request: Request) -> Response:
-        return json_response(OPENAPI)
+        return json_response(control_openapi.document(self.mock))
 
     def profiles(self, request: Request) -> Response:
         return json_response(
@@ -222,9 +229,8 @@ class ControlApi:
         """A served profile's OpenAPI document, its server being this mock."""
         if name not in self.mock.profiles:
             raise ApiError(404, "not found", f"{name!r} is not served")
-        document = dict(self.mock.profiles[name].openapi)
-        document["servers"] = [{"url": "/" if self.mock.single else f"/{name}"}]
-        return json_response(document)
+        served = served_openapi.document(self.mock, self.mock.profiles[name], CURSOR_PARAMETERS)
+        return json_response(served)
 
     def trigger(self, request: Request) -> Response:
         body = read_object(request, self.mock.config.body_limit)
@@ -246,7 +252,9 @@ class ControlApi:
             problem = header_problem(name, value)
             if problem:
                 raise ApiError(400, "invalid header", problem)
-        fired = self.fire(body.get("profile"), event_type, data, overrides, seed, headers)
+        fired = self.fire(
+            field(body, "profile", str, required=False), event_type, data, overrides, seed, headers
+        )
         return json_response(fired, 202)
 
     def fire(
@@ -283,7 +291,10 @@ class ControlApi:
         }
 
     def subscriptions(self, request: Request) -> Response:
-        profile = request.args.get("profile")
+        profile = _query(request, "profile")
+        if profile is not None and profile not in self.mock.profiles:
+            served = ", ".join(self.mock.profiles)
+            raise ApiError(400, "unknown profile", f"{profile!r} is not served ({served})")
         found = self.mock.store.subscriptions(profile)
         return json_response(
             {
@@ -299,7 +310,9 @@ class ControlApi:
 
     def create_webhook(self, request: Request) -> Response:
         body = read_object(request, self.mock.config.body_limit)
-        profile = self.find_profile(body.get("profile"), settings_screen=True)
+        profile = self.find_profile(
+            field(body, "profile", str, required=False), settings_screen=True
+        )
         secret_name = _secret_field(profile)
         subscription = self.make_webhook(
             profile,
@@ -332,10 +345,19 @@ class ControlApi:
         subscription, profile = self.find_subscription(subscription_id)
         body = read_object(request, self.mock.config.body_limit)
         secret_name = _secret_field(profile)
+        events = _events(body, required=False)
+        others = {e for p in self.mock.profiles.values() if p is not profile for e in p.events}
+        foreign = [e for e in events or [] if e not in profile.events and e in others]
+        if foreign:
+            raise ApiError(
+                409,
+                "another profile's event",
+                f"{', '.join(foreign)}: not an event of this webhook's profile {profile.name!r}",
+            )
         updated = self.mock.subscriptions.update(
             profile,
             subscription,
-            events=_events(body, required=False),
+            events=events,
             target_url=field(body, "url", str, required=False),
             secret=field(body, secret_name, str, required=False) if secret_name else None,
             enabled=field(body, "active", bool, required=False),
@@ -361,12 +383,12 @@ class ControlApi:
     def deliveries(self, request: Request) -> Response:
         filters: dict[str, Any] = {}
         for name in ("subscription", "event"):
-            raw = request.args.get(name)
+            raw = _query(request, name)
             if raw is not None:
                 if not re.fullmatch(r"[0-9]{1,18}", raw):
                     raise ApiError(400, "invalid parameter", f"{name} must be an id, not {raw!r}")
                 filters[name] = int(raw)
-        status = request.args.get("status")
+        status = _query(request, "status")
         if status is not None and status not in DELIVERY_STATUSES:
             raise ApiError(
                 400, "invalid parameter", f"status must be one of {', '.join(DELIVERY_STATUSES)}"
@@ -415,7 +437,7 @@ class ControlApi:
 
     def set_settings(self, request: Request) -> Response:
         body = read_object(request, self.mock.config.body_limit)
-        profile = self.find_profile(body.get("profile"))
+        profile = self.find_profile(field(body, "profile", str, required=False))
         values = field(body, "settings", dict)
         known = _account_settings(profile)
         for name, value in values.items():
@@ -433,6 +455,14 @@ class ControlApi:
         return self.settings(request)
 
 
+def _query(request: Request, name: str) -> str | None:
+    """A query parameter given at most once; 400 when it is repeated."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, "invalid parameter", f"{name} is given {len(values)} times")
+    return values[0] if values else None
+
+
 def _settings_screen(profile: Profile) -> bool:
     return profile.semantics["subscription"]["management"] == "settings-screen"
 
@@ -448,6 +478,8 @@ def _account_settings(profile: Profile) -> list[str]:
 
 
 def _events(body: dict[str, Any], *, required: bool) -> list[str] | None:
+    if "events" in body and "event" in body:
+        raise ApiError(400, "both given", "give 'event' or 'events', not both")
     if "events" in body:
         events = field(body, "events", list)
         if not events or not all(isinstance(e, str) for e in events):
@@ -455,415 +487,3 @@ def _events(body: dict[str, Any], *, required: bool) -> list[str] | None:
         return events
     event = field(body, "event", str, required=required)
     return None if event is None else [event]
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
-
-
-ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
-ERRORS = {
-    "400": _error("Malformed JSON or a field of the wrong type"),
-    "404": _error("No such id"),
-    "409": _error("Not possible in the current state"),
-    "413": _error("Body too large"),
-    "422": _error("Refused, with the reason"),
-}
-
-
-def _op(
-    summary: str, responses: dict[str, Any], body: dict[str, Any] | None = None, **extra: Any
-) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": summary, "responses": {**responses, **ERRORS}}
-    if body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body}},
-        }
-    operation.update(extra)
-    return operation
-
-
-_NULLABLE_STRING = {"type": ["string", "null"]}
-
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-    "info": {
-        "title": "hookconform mock provider: control API",
-        "version": "1",
-        "description": "Trigger events, manage settings-screen webhooks, read the delivery log.",
-    },
-    "paths": {
-        "/_mock/profiles": {
-            "get": _op(
-                "The served profiles and their events",
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["profiles"],
-                            "properties": {"profiles": {"type": "array", "items": _ref("Profile")}},
-                        },
-                        "The profiles",
-                    )
-                },
-            )
-        },
-        "/_mock/profiles/{name}/openapi.json": {
-            "get": _op(
-                "A served profile's OpenAPI document (subscription API and events)",
-                {"200": _json({"type": "object", "required": ["openapi"]}, "The document")},
-                parameters=[
-                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-            )
-        },
-        "/_mock/events": {
-            "post": _op(
-                "Trigger an event: deliver it to every subscription of its type",
-                {"202": _json(_ref("Triggered"), "The event and its deliveries")},
-                _ref("Trigger"),
-            )
-        },
-        "/_mock/subscriptions": {
-            "get": _op(
-                "Every subscription (webhook), whatever made it",
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["subscriptions"],
-                            "properties": {
-                                "subscriptions": {"type": "array", "items": _ref("Subscription")}
-                            },
-                        },
-                        "The subscriptions",
-                    )
-                },
-                parameters=[{"name": "profile", "in": "query", "schema": {"type": "string"}}],
-            )
-        },
-        "/_mock/subscriptions/{id}": {
-            "get": _op(
-                "One subscription",
-                {"200": _json(_ref("Subscription"), "The subscription")},
-                parameters=[ID],
-            )
-        },
-        "/_mock/webhooks": {
-            "post": _op(
-                "Create a webhook as a person would in a settings screen",
-                {"201": _json(_ref("Subscription"), "The webhook")},
-                _ref("WebhookCreate"),
-            )
-        },
-        "/_mock/webhooks/{id}": {
-            "parameters": [ID],
-            "patch": _op(
-                "Change a webhook's URL, event(s), token or active flag",
-                {"200": _json(_ref("Subscription"), "The webhook")},
-                _ref("WebhookUpdate"),
-            ),
-            "delete": _op("Remove a webhook", {"204": {"description": "Removed"}}),
-        },
-        "/_mock/webhooks/{id}/validate": {
-            "post": _op(
-                "Send the endpoint a validation request carrying a fresh secret",
-                {"200": _json(_ref("Outcome"), "What the endpoint answered")},
-                parameters=[ID],
-            )
-        },
-        "/_mock/webhooks/{id}/confirm": {
-            "post": _op(
-                "Confirm a webhook with the secret its endpoint received",
-                {"200": _json(_ref("Subscription"), "The webhook, now active")},
-                {
-                    "type": "object",
-                    "required": ["secret"],
-                    "properties": {"secret": {"type": "string"}},
-                },
-                parameters=[ID],
-            )
-        },
-        "/_mock/deliveries": {
-            "get": _op(
-                "The delivery log, with every attempt",
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["deliveries"],
-                            "properties": {
-                                "deliveries": {"type": "array", "items": _ref("Delivery")}
-                            },
-                        },
-                        "The deliveries",
-                    )
-                },
-                parameters=[
-                    {
-                        "name": "subscription",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 0},
-                    },
-                    {"name": "event", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-                    {"name": "status", "in": "query", "schema": {"enum": list(DELIVERY_STATUSES)}},
-                ],
-            )
-        },
-        "/_mock/deliveries/{id}": {
-            "get": _op(
-                "One delivery", {"200": _json(_ref("Delivery"), "The delivery")}, parameters=[ID]
-            )
-        },
-        "/_mock/deliveries/{id}/redeliver": {
-            "post": _op(
-                "Deliver the same event to the same subscription again",
-                {
-                    "202": _json(
-                        {
-                            "type": "object",
-                            "required": ["delivery_id"],
-                            "properties": {"delivery_id": {"type": "integer"}},
-                        },
-                        "The new delivery",
-                    )
-                },
-                parameters=[ID],
-            )
-        },
-        "/_mock/notifications": {
-            "get": _op(
-                "Notifications the provider would send the account owner (e.g. failing retries)",
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["notifications"],
-                            "properties": {
-                                "notifications": {"type": "array", "items": {"type": "object"}}
-                            },
-                        },
-                        "The notifications",
-                    )
-                },
-            )
-        },
-        "/_mock/reset": {
-            "post": _op(
-                "Forget every subscription, event and delivery",
-                {"200": _json({"type": "object", "required": ["reset"]}, "Reset")},
-            )
-        },
-        "/_mock/faults": {
-            "get": _op("The active faults", {"200": _json(_ref("Faults"), "The faults")}),
-            "put": _op(
-                "Replace the active faults",
-                {"200": _json(_ref("Faults"), "The faults")},
-                {
-                    "type": "object",
-                    "required": ["faults"],
-                    "properties": {"faults": {"type": "array", "items": {"enum": list(FAULTS)}}},
-                },
-            ),
-        },
-        "/_mock/settings": {
-            "get": _op(
-                "Account settings (e.g. an export key)",
-                {"200": _json(_ref("Settings"), "The settings")},
-            ),
-            "put": _op(
-                "Change account settings",
-                {"200": _json(_ref("Settings"), "The settings")},
-                {
-                    "type": "object",
-                    "required": ["settings"],
-                    "properties": {
-                        "profile": {"type": "string"},
-                        "settings": {"type": "object", "additionalProperties": {"type": "string"}},
-                    },
-                },
-            ),
-        },
-    },
-    "components": {
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["error", "detail"],
-                "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
-            },
-            "Profile": {
-                "type": "object",
-                "required": ["name", "title", "events"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "title": {"type": "string"},
-                    "management": {"enum": ["api", "settings-screen"]},
-                    "events": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-            "Trigger": {
-                "type": "object",
-                "required": ["type"],
-                "properties": {
-                    "profile": {"type": "string"},
-                    "type": {"type": "string"},
-                    "data": {
-                        "description": "The payload; generated from the event schema when absent"
-                    },
-                    "set": {
-                        "type": "object",
-                        "description": "JSON pointer -> value, each applied or the call is refused",
-                    },
-                    "seed": {"type": "integer"},
-                    "headers": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "description": "Values for the event headers (default: from the schemas)",
-                    },
-                },
-            },
-            "Triggered": {
-                "type": "object",
-                "required": ["event_id", "deliveries"],
-                "properties": {
-                    "event_id": {"type": "integer"},
-                    "deliveries": {"type": "array", "items": {"type": "integer"}},
-                    "payload": {},
-                    "schema_errors": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-            "Subscription": {
-                "type": "object",
-                "required": ["id", "profile", "events", "target_url", "active", "state"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "profile": {"type": "string"},
-                    "events": {"type": "array", "items": {"type": "string"}},
-                    "target_url": {"type": "string"},
-                    "active": {"type": "boolean"},
-                    "state": {"enum": ["active", "inactive", "pending"]},
-                    "reason": {"type": "string"},
-                    "created_at": {"type": "string"},
-                    "object": {"type": "object"},
-                },
-            },
-            "WebhookCreate": {
-                "type": "object",
-                "required": ["url"],
-                "properties": {
-                    "profile": {"type": "string"},
-                    "url": {"type": "string"},
-                    "event": {"type": "string"},
-                    "events": {"type": "array", "items": {"type": "string"}},
-                    "token": {"type": "string"},
-                },
-            },
-            "WebhookUpdate": {
-                "type": "object",
-                "properties": {
-                    "url": {"type": "string"},
-                    "event": {"type": "string"},
-                    "events": {"type": "array", "items": {"type": "string"}},
-                    "token": {"type": "string"},
-                    "active": {"type": "boolean"},
-                },
-            },
-            "Outcome": {
-                "type": "object",
-                "required": ["status_code"],
-                "properties": {
-                    "status_code": {"type": ["integer", "null"]},
-                    "error": _NULLABLE_STRING,
-                    "duration_ms": {"type": "number"},
-                    "response_excerpt": {"type": "string"},
-                },
-            },
-            "Attempt": {
-                "type": "object",
-                "required": [
-                    "at",
-                    "status_code",
-                    "duration_ms",
-                    "error",
-                    "request",
-                    "response_excerpt",
-                ],
-                "properties": {
-                    "number": {"type": "integer"},
-                    "at": {"type": "string"},
-                    "status_code": {"type": ["integer", "null"]},
-                    "duration_ms": {"type": "number"},
-                    "error": _NULLABLE_STRING,
-                    "request": {
-                        "type": "object",
-                        "required": ["headers", "body"],
-                        "properties": {
-                            "method": {"type": "string"},
-                            "headers": {
-                                "type": "object",
-                                "additionalProperties": {"type": "string"},
-                            },
-                            "query": {"type": "object"},
-                            "body": {"type": "string"},
-                        },
-                    },
-                    "response_excerpt": {"type": "string"},
-                },
-            },
-            "Delivery": {
-                "type": "object",
-                "required": [
-                    "id",
-                    "event_id",
-                    "subscription_id",
-                    "target_url",
-                    "status",
-                    "attempts",
-                ],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "event_id": {"type": "integer"},
-                    "event_type": {"type": "string"},
-                    "profile": {"type": "string"},
-                    "subscription_id": {"type": "integer"},
-                    "target_url": {"type": "string"},
-                    "status": {"enum": list(DELIVERY_STATUSES)},
-                    "created_at": {"type": "string"},
-                    "attempts": {"type": "array", "items": _ref("Attempt")},
-                },
-            },
-            "Faults": {
-                "type": "object",
-                "required": ["faults", "available"],
-                "properties": {
-                    "faults": {"type": "array", "items": {"enum": list(FAULTS)}},
-                    "available": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            },
-            "Settings": {
-                "type": "object",
-                "required": ["settings"],
-                "properties": {
-                    "settings": {
-                        "type": "object",
-                        "additionalProperties": {
-                            "type": "object",
-                            "additionalProperties": {"type": "string"},
-                        },
-                    }
-                },
-            },
-        }
-    },
-}

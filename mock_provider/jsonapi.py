@@ -155,8 +155,9 @@ def field(
     required: bool = True,
     default: Any = None,
 ) -> Any:
-    """One field of a JSON object, type-checked; 400 with the field's name otherwise."""
-    if name not in document or document[name] is None:
+    """One field of a JSON object, type-checked; 400 with the field's name otherwise (null is
+    not a value of any field: leave the field out instead)."""
+    if name not in document:
         if required:
             raise ApiError(400, "missing field", f"{name!r} is required")
         return default

@@ -17,8 +17,6 @@ references `{id, name, url, ...}` to the object's API address.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 import re
@@ -45,6 +43,7 @@ JSON = "application/json"
 PAGING_LIMIT = 100
 MAX_PAGE = 10**9  # a page number past any log, small enough for SQLite's OFFSET
 CRUD_ROLES = ("create", "list", "get", "update", "delete")
+CURSOR_PARAMETERS = ("after_id", "before_id")
 
 
 def _norm(name: str) -> str:
@@ -295,10 +294,12 @@ class ProfileApi:
     def _coerce(self, param: Parameter, value: str) -> Any:
         types = param.schema.get("type")
         types = types if isinstance(types, list) else [types]
-        # Up to 18 digits: what SQLite's 64-bit integers hold. A longer one stays a string,
-        # which the parameter's schema then refuses with a 4xx.
-        if "integer" in types and re.fullmatch(r"-?[0-9]{1,18}", value):
+        # Any whole number the schema allows (its uses clamp it); past 1,000 digits it stays
+        # a string, which the schema refuses, rather than an int Python will not convert.
+        if "integer" in types and re.fullmatch(r"-?[0-9]{1,1000}", value):
             return int(value)
+        if "null" in types and value in ("", "null"):
+            return None
         if "boolean" in types and value in ("true", "false"):
             return value == "true"
         return value
@@ -323,7 +324,8 @@ class ProfileApi:
                 raise ApiError(
                     self._bad_status(route.operation), "invalid parameter", f"{name}: {errors[0]}"
                 )
-            found[name] = value
+            if value is not None:  # a null parameter is one not given
+                found[name] = value
         return found
 
     def _body(self, route: Route, request: Request) -> dict[str, Any]:
@@ -589,8 +591,7 @@ class ProfileApi:
                 presented = [(s, o) for s, o in presented if _same(o.get(target), value)]
         total = len(presented)
         limit = min(int(query.get("limit", PAGING_LIMIT)), PAGING_LIMIT)
-        after = _cursor(query, "after_id")
-        before = _cursor(query, "before_id")
+        after, before = (_cursor(query, name) for name in CURSOR_PARAMETERS)
         window = [
             (s, o)
             for s, o in presented
@@ -747,17 +748,21 @@ def _same(shown: Any, wanted: Any) -> bool:
     return str(shown) == str(wanted)
 
 
+# The mock's paging cursors: the row id in decimal (opaque to clients; the served document
+# states the form, so that a client generated from it sends only cursors the mock reads).
+CURSOR_PATTERN = "^[0-9]{1,18}$"
+
+
 def _encode_cursor(row_id: int) -> str:
-    return base64.b64encode(str(row_id).encode()).decode()
+    return str(row_id)
 
 
 def _cursor(query: Mapping[str, Any], name: str) -> int | None:
     if name not in query:
         return None
-    try:
-        return int(base64.b64decode(str(query[name]), validate=True).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ApiError(400, "invalid cursor", f"{name}: {query[name]!r} is not a cursor") from None
+    if not re.fullmatch(CURSOR_PATTERN, str(query[name])):
+        raise ApiError(400, "invalid cursor", f"{name}: {query[name]!r} is not a cursor")
+    return int(query[name])
 
 
 def _paging(query: Mapping[str, Any], *names: str) -> Any:

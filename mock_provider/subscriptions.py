@@ -267,7 +267,7 @@ class Subscriptions:
         if not isinstance(secret, str) or not secrets.compare_digest(
             secret.encode(), subscription.pending_secret.encode()
         ):
-            raise ApiError(422, "wrong secret", "the secret does not match the one sent")
+            raise ApiError(403, "wrong secret", "the secret does not match the one sent")
         updated = self.store.update_subscription(
             subscription.id, state="active", reason="", pending_secret=None
         )

@@ -33,9 +33,11 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n 2
 
-## bench: deliveries per second of the mock provider next to a bare urllib3 loop
+## bench: deliveries per second of the mock provider next to a bare urllib3 loop, and a healthy
+## receiver's latency beside hostile ones
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py --count 5000 --workers 8 --rounds 3
+	$(BIN)/python bench/isolation.py --events 20 --rounds 5
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

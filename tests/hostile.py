@@ -17,7 +17,6 @@ import contextlib
 import socket
 import struct
 import threading
-import time
 from types import TracebackType
 
 GIB = 1024**3
@@ -127,12 +126,7 @@ def _read_request(connection: socket.socket, stop: threading.Event) -> bool:
     """Read one request (headers and a Content-Length body); False when the client left."""
     data = b""
     while b"\r\n\r\n" not in data:
-        if stop.is_set():
-            return False
-        try:
-            chunk = connection.recv(65536)
-        except TimeoutError:
-            continue
+        chunk = _receive(connection, stop)
         if not chunk:
             return False
         data += chunk
@@ -142,13 +136,19 @@ def _read_request(connection: socket.socket, stop: threading.Event) -> bool:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value.strip())
-    deadline = time.monotonic() + 5
-    while len(body) < length and time.monotonic() < deadline:
-        try:
-            chunk = connection.recv(65536)
-        except TimeoutError:
-            continue
+    while len(body) < length:
+        chunk = _receive(connection, stop)
         if not chunk:
             return False
         body += chunk
     return True
+
+
+def _receive(connection: socket.socket, stop: threading.Event) -> bytes:
+    """The next bytes from the client; b"" when it left or the server stops."""
+    while not stop.is_set():
+        try:
+            return connection.recv(65536)
+        except TimeoutError:
+            continue
+    return b""

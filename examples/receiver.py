@@ -31,9 +31,11 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from harness import pointers
 from harness.errors import HarnessError
 from harness.profiles import Profile, load_profiles
-from harness.wire import get_pointer, sign
+from harness.semantics import HandshakeRule
+from harness.wire import sign
 
 log = logging.getLogger("hookconform.examples.receiver")
 REMEMBERED = 10_000  # deliveries kept for recognising retries
@@ -81,26 +83,30 @@ class Receiver:
 
     def handshake(self, request: Request) -> Response | None:
         """The answer to a handshake request, or None when `request` is a delivery."""
-        rule = self.profile.semantics["handshake"]
-        if rule["kind"] == "hook-secret-echo":
-            secret = request.headers.get(rule["header"])
+        rule = self.profile.semantics.handshake
+        if rule.echo and rule.header:
+            secret = request.headers.get(rule.header)
             if secret is not None:
-                return Response(status=200, headers={rule["header"]: secret})
-        if rule["kind"] == "secret-confirmation":
+                return Response(status=200, headers={rule.header: secret})
+        if rule.confirmation:
             secret = self.validation_secret(request, rule)
             if secret is not None:
                 log.warning("validation secret to enter at the provider: %s", secret)
                 return answer(200, validated=True)
         return None
 
-    def validation_secret(self, request: Request, rule: dict[str, Any]) -> str | None:
-        if "query" in rule["secret_in"] and rule["query_param"] in request.args:
-            return request.args[rule["query_param"]]
-        if "body" in rule["secret_in"] and request.mimetype == "application/json":
+    def validation_secret(self, request: Request, rule: HandshakeRule) -> str | None:
+        if "query" in rule.secret_in and rule.query_param in request.args:
+            return request.args[rule.query_param]
+        if (
+            "body" in rule.secret_in
+            and rule.body_pointer
+            and request.mimetype == "application/json"
+        ):
             try:
                 body = json.loads(request.get_data())
-                secret = get_pointer(body, rule["body_pointer"])
-            except (KeyError, IndexError, TypeError, ValueError):
+                secret = pointers.get(body, rule.body_pointer)
+            except (*pointers.MISSING, ValueError):
                 return None
             if isinstance(secret, str) and self.event_for(body) is None:
                 return secret
@@ -108,19 +114,20 @@ class Receiver:
 
     def authentic(self, request: Request, raw: bytes, body: Any) -> bool:
         """Whether the delivery proves it comes from the provider (always, without a secret)."""
-        rule = self.profile.semantics["authenticity"]
-        if self.secret is None or rule["kind"] == "none":
+        rule = self.profile.semantics.authenticity
+        if self.secret is None or rule.none:
             return True
-        if rule["kind"] == "challenge-header":
-            return _same(request.headers.get(rule["header"]), self.secret)
-        if rule["kind"] == "body-token":
+        if rule.kind == "challenge-header" and rule.header:
+            return _same(request.headers.get(rule.header), self.secret)
+        if rule.kind == "body-token" and rule.pointer:
             try:
-                return _same(get_pointer(body, rule["pointer"]), self.secret)
-            except (KeyError, IndexError, TypeError, ValueError):
+                return _same(pointers.get(body, rule.pointer), self.secret)
+            except (*pointers.MISSING, ValueError):
                 return False
-        if rule["kind"] == "hmac-signature":
-            digest = sign(raw, self.secret, algorithm=rule["algorithm"], encoding=rule["encoding"])
-            return _same(request.headers.get(rule["header"]), digest)
+        if rule.kind == "hmac-signature" and rule.header:
+            algorithm, encoding = rule.algorithm or "sha256", rule.encoding or "hex"
+            digest = sign(raw, self.secret, algorithm=algorithm, encoding=encoding)
+            return _same(request.headers.get(rule.header), digest)
         return False
 
     def event_for(self, body: Any) -> str | None:

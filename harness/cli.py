@@ -17,6 +17,15 @@ from harness import __version__
 from harness.describe import describe_semantics
 from harness.errors import HarnessError, SpecError
 from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
+from harness.options import (
+    Option,
+    OptionError,
+    ReceiverOptions,
+    SenderOptions,
+    Side,
+    build,
+    for_side,
+)
 from harness.profiles import (
     Profile,
     check_folders,
@@ -70,6 +79,62 @@ class HttpUrl(click.ParamType):
 
 
 HTTP_URL = HttpUrl()
+
+
+class Parsed(click.ParamType):
+    """A run option's value, read by its parser from `harness.options`."""
+
+    def __init__(self, option: Option) -> None:
+        self.option = option
+        self.name = option.metavar
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value  # a default
+        try:
+            return self.option.parse(value)
+        except OptionError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def run_options(side: Side) -> Callable[[F], F]:
+    """The run options of `side`'s suite (`harness.options`), as click options."""
+
+    def decorate(command: F) -> F:
+        for option in reversed(for_side(side)):
+            default = option.default(side)
+            shown = default not in (None, (), {})
+            names = [f"--{option.name}", *([option.short] if option.short else [])]
+            command = click.option(
+                *names,
+                option.field,
+                type=Parsed(option),
+                multiple=option.repeat,
+                metavar=option.metavar,
+                default=default if shown else None,
+                show_default=shown,
+                help=option.help,
+            )(command)
+        return command
+
+    return decorate
+
+
+def report_options(command: F) -> F:
+    """`--report PATH.json` and `--junit PATH.xml`."""
+    command = click.option("--junit", "junit_path", metavar="PATH.xml", help="Write JUnit XML.")(
+        command
+    )
+    return click.option(
+        "--report", "report_path", metavar="PATH.json", help="Write the JSON report."
+    )(command)
+
+
+def _built(side: Side, target: str, values: dict[str, Any]) -> ReceiverOptions | SenderOptions:
+    try:
+        return build(side, target, values)
+    except OptionError as exc:
+        raise HarnessError(str(exc)) from None
 
 
 def specs_option(command: F) -> F:
@@ -137,7 +202,7 @@ def specs_show(name: str, specs: Sequence[str]) -> None:
 
 
 def _show_api(profile: Profile) -> None:
-    roles = profile.semantics["subscription"].get("operations", {})
+    roles = profile.semantics.subscription.operations
     if not roles:
         click.echo("\nSubscription API: none (configured in the provider's settings screen)")
         return
@@ -441,11 +506,6 @@ def _trigger_and_wait(client: Any, body: dict[str, Any], wait: float) -> None:
 # --- the receiver suite and the checks registry -------------------------------------------
 
 
-def _ids(value: str | None) -> list[str]:
-    """`A,B, C` as ["A", "B", "C"]."""
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
-
-
 def _writable(path: str | None) -> None:
     """Refuse a report path before the run, not after it."""
     if path and Path(path).is_dir():
@@ -487,73 +547,33 @@ def _run_suite(
 @cli.command("receiver")
 @click.argument("url", type=HTTP_URL)
 @click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
-@click.option(
-    "--secret",
-    help="What the profile's authenticity kind needs: the challenge, the body token, the "
-    "export key or the signing secret your receiver expects.",
-)
-@click.option("--events", metavar="E1,E2", help="Only these events (default: all).")
-@click.option("--checks", "check_ids", metavar="ID,...", help="Only these checks.")
-@click.option("--exclude-checks", metavar="ID,...", help="Not these checks.")
-@click.option(
-    "--max-examples",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Generated valid payloads per event (and a quarter as many invalid ones).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds an answer may take (default: the profile's timeout).",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Deliveries sent at once by R-concurrent; the other checks use half as many.",
-)
-@click.option("--seed", "seed_value", type=int, default=0, show_default=True, help="Seed.")
-@click.option("--report", "report_path", metavar="PATH.json", help="Write the JSON report.")
-@click.option("--junit", "junit_path", metavar="PATH.xml", help="Write JUnit XML.")
+@run_options("receiver")
+@report_options
 @specs_option
 @click.pass_context
 def receiver(
     ctx: click.Context,
     url: str,
     profile_name: str,
-    secret: str | None,
-    events: str | None,
-    check_ids: str | None,
-    exclude_checks: str | None,
-    max_examples: int,
-    timeout: float | None,
-    concurrency: int,
-    seed_value: int,
     report_path: str | None,
     junit_path: str | None,
     specs: Sequence[str],
+    **values: Any,
 ) -> None:
     """Play profile NAME's provider against the webhook endpoint at URL.
 
     Exit 0 when every MUST check passed, 1 when one failed, 2 for a usage or spec error,
     3 when nothing answers at URL.
+
+    \b
+    Example:
+      hookconform receiver http://127.0.0.1:8000/hooks --profile clockodo --secret my-token
     """
-    from harness.receiver import ReceiverOptions, run_receiver  # schemathesis loads slowly
+    from harness.receiver import run_receiver  # schemathesis loads slowly
 
     profile = load_profiles(specs).get(profile_name)
-    options = ReceiverOptions(
-        url=url,
-        secret=secret,
-        events=_ids(events),
-        checks=_ids(check_ids),
-        exclude_checks=_ids(exclude_checks),
-        max_examples=max_examples,
-        timeout=timeout,
-        concurrency=concurrency,
-        seed=seed_value,
-    )
+    options = _built("receiver", url, values)
+    assert isinstance(options, ReceiverOptions)
     _run_suite(
         ctx,
         lambda progress: run_receiver(profile, options, progress=progress),
@@ -592,13 +612,6 @@ def checks_list(profile_name: str | None, side: str | None, specs: Sequence[str]
 # --- the sender suite ----------------------------------------------------------------------
 
 
-def _header(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition(":")
-    if not sep or not name.strip():
-        raise HarnessError(f"--header must be 'Name: value', not {text!r}")
-    return name.strip(), value.strip()
-
-
 @cli.command("sender")
 @click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
 @click.option(
@@ -607,133 +620,38 @@ def _header(text: str) -> tuple[str, str]:
     metavar="URL",
     help="Base URL of the sender's subscription API (or a hookconform mock provider).",
 )
-@click.option(
-    "--auth",
-    metavar="USER:PASSWORD",
-    help="HTTP basic credentials for the subscription API.",
-)
-@click.option(
-    "-H",
-    "--header",
-    "headers",
-    multiple=True,
-    metavar="'NAME: VALUE'",
-    help="A header for every API call, e.g. 'x-api-key: KEY' or 'Authorization: Bearer T'. "
-    "Repeatable. Against a hookconform mock the mock's default credentials are used.",
-)
-@click.option(
-    "--trigger",
-    "trigger_cmd",
-    metavar="CMD",
-    help="Shell command that makes the sender emit an event; it gets HOOKCONFORM_EVENT, "
-    "HOOKCONFORM_PROFILE, HOOKCONFORM_SUBSCRIPTION (the API object, JSON), HOOKCONFORM_URL.",
-)
-@click.option(
-    "--trigger-url",
-    type=HTTP_URL,
-    metavar="URL",
-    help='URL that gets a POST {"type": EVENT} per event.',
-)
-@click.option(
-    "--subscribe-cmd",
-    metavar="CMD",
-    help="Shell command that subscribes HOOKCONFORM_URL to HOOKCONFORM_EVENT, for senders "
-    "configured in a settings screen (HOOKCONFORM_SECRET: the token to set, if any).",
-)
-@click.option(
-    "--secret",
-    help="An account-wide authenticity value the sender uses (e.g. HireHop's export key).",
-)
-@click.option("--events", metavar="E1,E2", help="Only these events (default: all).")
-@click.option("--checks", "check_ids", metavar="ID,...", help="Only these checks.")
-@click.option("--exclude-checks", metavar="ID,...", help="Not these checks.")
-@click.option(
-    "--time-scale",
-    type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="The factor the sender multiplies its retry schedule by (a mock's --time-scale).",
-)
-@click.option(
-    "--window",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds to wait for a delivery, and to watch for one that must not come "
-    "(default: the profile's latency promise, scaled, at least 1 s).",
-)
-@click.option(
-    "--attempt-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    help="The sender's per-attempt timeout in seconds; S-retry-after-failure then also "
-    "checks that a timed-out attempt is retried.",
-)
-@click.option(
-    "--callback-host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Address the capture server listens on; the sender must reach it.",
-)
-@click.option("--report", "report_path", metavar="PATH.json", help="Write the JSON report.")
-@click.option("--junit", "junit_path", metavar="PATH.xml", help="Write JUnit XML.")
+@run_options("sender")
+@report_options
 @specs_option
 @click.pass_context
 def sender(
     ctx: click.Context,
     profile_name: str,
     api: str | None,
-    auth: str | None,
-    headers: Sequence[str],
-    trigger_cmd: str | None,
-    trigger_url: str | None,
-    subscribe_cmd: str | None,
-    secret: str | None,
-    events: str | None,
-    check_ids: str | None,
-    exclude_checks: str | None,
-    time_scale: float,
-    window: float | None,
-    attempt_timeout: float | None,
-    callback_host: str,
     report_path: str | None,
     junit_path: str | None,
     specs: Sequence[str],
+    **values: Any,
 ) -> None:
     """Play the receiver of profile NAME's webhooks and check a sender keeps its promises.
 
     The harness subscribes its capture server through the sender's subscription API, makes
     the sender emit events and watches what arrives. Exit 0 when every MUST check passed, 1
     when one failed, 2 for a usage or spec error, 3 when the API cannot be reached.
+
+    \b
+    Example (a mock provider as the sender):
+      hookconform mock --profile resthooks --time-scale 0.0001 &
+      hookconform sender --profile resthooks --api http://127.0.0.1:8765 --time-scale 0.0001
     """
-    from harness.sender import SenderOptions, run_sender
+    from harness.sender import run_sender
 
     profile = load_profiles(specs).get(profile_name)
-    if trigger_cmd and trigger_url:
-        raise HarnessError("give --trigger or --trigger-url, not both")
-    user, sep, password = (auth or "").partition(":")
-    if auth and not sep:
-        raise HarnessError("--auth must be USER:PASSWORD")
-    options = SenderOptions(
-        api=api,
-        headers=dict(_header(h) for h in headers),
-        basic_auth=(user, password) if auth else None,
-        trigger_cmd=trigger_cmd,
-        trigger_url=trigger_url,
-        subscribe_cmd=subscribe_cmd,
-        secret=secret,
-        time_scale=time_scale,
-        window=window,
-        attempt_timeout=attempt_timeout,
-        callback_host=callback_host,
-        events=tuple(_ids(events)),
-    )
+    options = _built("sender", api or "", values)
+    assert isinstance(options, SenderOptions)
     _run_suite(
         ctx,
-        lambda progress: run_sender(
-            profile,
-            options,
-            checks=_ids(check_ids),
-            exclude_checks=_ids(exclude_checks),
-            progress=progress,
-        ),
+        lambda progress: run_sender(profile, options, progress=progress),
         report_path=report_path,
         junit_path=junit_path,
     )

@@ -93,8 +93,3 @@ def iter_refs(node: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[tu
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from iter_refs(value, (*parts, index))
-
-
-def pointer(parts: Iterable[str | int]) -> str:
-    """The RFC 6901 JSON pointer of a path."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from harness.text import excerpt
+
+if TYPE_CHECKING:
+    from harness.capture import CapturedRequest
 
 
 class HarnessError(Exception):
@@ -56,9 +61,43 @@ class SpecError(HarnessError):
 
 
 class ConformanceFailure(AssertionError):
-    """The thing under test broke a rule of its profile."""
+    """The thing under test broke a rule of its profile.
+
+    Every failure renders itself: `lines()` for the terminal, JUnit XML and pytest, `to_json()`
+    for the JSON report. A new cause is a new subclass; no reporter needs to change.
+    """
 
     title = "Conformance failure"
+
+    def __init__(self, message: str, *, expected: str = "", source: str = "") -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.source = source
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+    def details(self) -> list[str]:
+        """What this cause adds to the message: what was sent, seen or arrived."""
+        return []
+
+    def lines(self) -> list[str]:
+        lines = [str(self), *self.details()]
+        if self.expected:
+            lines.append(f"expected: {self.expected}")
+        if self.source:
+            lines.append(f"source:   {self.source}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "message": str(self),
+            "expected": self.expected,
+            "source": self.source,
+        }
 
 
 class SchemaViolation(ConformanceFailure):
@@ -94,9 +133,11 @@ class ExchangeFailure(ConformanceFailure):
     ) -> None:
         self.request = dict(request)
         self.response = dict(response) if response is not None else None
-        self.expected = expected
-        self.source = source
-        super().__init__(f"{self.title}: expected {expected}; got {self.seen()}")
+        super().__init__(
+            f"{self.title}: expected {expected}; got {self.seen()}",
+            expected=expected,
+            source=source,
+        )
 
     def seen(self) -> str:
         """The response in a few words: its status, or why there was none."""
@@ -105,6 +146,21 @@ class ExchangeFailure(ConformanceFailure):
         if self.response.get("error"):
             return str(self.response["error"])
         return f"HTTP {self.response.get('status')}"
+
+    def details(self) -> list[str]:
+        request, response = self.request, self.response
+        lines = [f"sent:     {request['method']} {request['url']}"]
+        lines += [f"          {k}: {v}" for k, v in request["headers"].items()]
+        lines.append(f"          body: {request['body'] or '(empty)'}")
+        if response is None or response.get("error"):
+            lines.append(f"seen:     {self.seen()}")
+        else:
+            lines.append(f"seen:     HTTP {response['status']} after {response['elapsed']:.3f} s")
+            lines.append(f"          body: {response['body'] or '(empty)'}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "request": self.request, "response": self.response}
 
 
 class DeliveryNotAccepted(ExchangeFailure):
@@ -144,7 +200,8 @@ class HandshakeFailed(ExchangeFailure):
 
 
 class SenderFailure(ConformanceFailure):
-    """A sender broke a promise; what arrived (or was answered) and what was expected."""
+    """A sender broke a promise: what arrived at the capture server (`arrived`), what its API
+    answered (`api`: a one-line summary, and `status`), and what was expected."""
 
     title = "Sender failure"
 
@@ -152,25 +209,122 @@ class SenderFailure(ConformanceFailure):
         self,
         message: str,
         *,
-        request: object | None = None,
-        response: str = "",
+        arrived: CapturedRequest | None = None,
+        api: str = "",
+        status: int | None = None,
         expected: str = "",
         source: str = "",
     ) -> None:
-        self.request = request  # the harness.capture.CapturedRequest that arrived, if any
-        self.response = response  # what the sender's API answered, if it is about a call
-        self.expected = expected
-        self.source = source
-        super().__init__(message)
+        super().__init__(message, expected=expected, source=source)
+        self.arrived = arrived
+        self.api = api
+        self.status = status
+
+    def details(self) -> list[str]:
+        lines: list[str] = []
+        arrived = self.arrived
+        if arrived is not None:
+            query = f"?{arrived.query}" if arrived.query else ""
+            lines.append(f"arrived:  {arrived.method} {arrived.path}{query}")
+            lines += [f"          {k}: {v}" for k, v in arrived.headers]
+            lines.append(f"          body: {excerpt(arrived.body) or '(empty)'}")
+        if self.api:
+            lines.append(f"api:      {self.api}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        arrived = self.arrived
+        return {
+            **super().to_json(),
+            "arrived": None
+            if arrived is None
+            else {
+                "method": arrived.method,
+                "path": arrived.path,
+                "query": arrived.query,
+                "headers": dict(arrived.headers),
+                "body_excerpt": excerpt(arrived.body),
+                "at": arrived.arrived_at.isoformat(timespec="milliseconds"),
+            },
+            "api_response": self.api or None,
+        }
 
 
-class DeliveryFailure(SenderFailure):
-    """A delivery that should not have come, did not come, or came wrong."""
+# What arrived, or did not.
+
+
+class DeliveryMissing(SenderFailure):
+    """A delivery that should have come did not come in time."""
+
+    title = "Delivery missing"
+
+
+class UnexpectedDelivery(SenderFailure):
+    """Something arrived that the profile says must not (after delete, Gone, a 2xx...)."""
+
+    title = "Unexpected delivery"
+
+
+class DeliveryMalformed(SenderFailure):
+    """A delivery came, but its body, headers, envelope or proof break the profile."""
 
     title = "Delivery does not keep the profile's promise"
 
 
-class SubscriptionFailure(SenderFailure):
-    """The subscription API did not behave as the profile says."""
+class WrongSchedule(SenderFailure):
+    """Retries came, but not when the profile's schedule says."""
 
-    title = "Subscription API does not keep the profile's promise"
+    title = "Retries off the schedule"
+
+
+class TooLate(SenderFailure):
+    """The first attempt came later than the profile's latency promise."""
+
+    title = "Delivery later than promised"
+
+
+class HandshakeMissing(SenderFailure):
+    """The handshake the profile promises (X-Hook-Secret, a validation request) did not come
+    or came without its secret."""
+
+    title = "Handshake missing"
+
+
+# What the subscription API did.
+
+
+class SubscriptionRefused(SenderFailure):
+    """The API refused a subscription the profile says it takes (`status`: its answer)."""
+
+    title = "Subscription refused"
+
+
+class RefusalMissing(SenderFailure):
+    """The API took a request the profile says it refuses (a duplicate, a failed handshake)."""
+
+    title = "Refusal missing"
+
+
+class ApiCallFailed(SenderFailure):
+    """A change, a delete or a confirmation through the API did not succeed."""
+
+    title = "Subscription API call failed"
+
+
+class ApiNoAnswer(SenderFailure):
+    """The subscription API gave no HTTP answer at all."""
+
+    title = "No answer from the subscription API"
+
+
+class WrongState(SenderFailure):
+    """The API shows a subscription in a state the profile does not allow after what
+    happened (still active after Gone or exhaustion, listed after delete, ...)."""
+
+    title = "Subscription in the wrong state"
+
+
+class ApiFindings(SenderFailure):
+    """schemathesis found server errors or answers that break the API's own document."""
+
+    title = "Subscription API breaks its OpenAPI document"

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from harness import pointers
 from harness.capture import CapturedRequest
 from harness.profiles import Profile
 from harness.schemas import error_messages, validator_for_schema
-from harness.wire import get_pointer, sign
+from harness.wire import sign
 
 
-def body_of(request: CapturedRequest) -> tuple[Any, str | None]:
+def json_body(request: CapturedRequest) -> tuple[Any, str | None]:
     """The JSON body, or None and why it is not JSON."""
     try:
         return request.json(), None
@@ -29,7 +30,7 @@ def body_of(request: CapturedRequest) -> tuple[Any, str | None]:
 
 def payload_problems(profile: Profile, event: str, request: CapturedRequest) -> list[str]:
     """How the body breaks the event's payload schema."""
-    body, problem = body_of(request)
+    body, problem = json_body(request)
     if problem:
         return [problem]
     return profile.event(event).errors(body)
@@ -46,34 +47,34 @@ def authenticity_problems(
     profile: Profile, request: CapturedRequest, secret: str | None
 ) -> list[str]:
     """Whether the request carries the secret where the authenticity kind puts it."""
-    rule = profile.semantics["authenticity"]
-    kind = rule["kind"]
-    if kind == "none" or (secret is None and rule.get("optional")):
+    rule = profile.semantics.authenticity
+    kind = rule.kind
+    if rule.none or (secret is None and rule.optional):
         return []
     if secret is None:
         return [f"no secret to compare with: pass the {kind} value the sender was given"]
-    if kind in ("challenge-header", "hmac-signature"):
-        sent = request.header(rule["header"])
+    if rule.header is not None:
+        sent = request.header(rule.header)
         if sent is None:
-            return [f"header {rule['header']} is missing"]
-        if kind == "challenge-header":
-            expected = secret
+            return [f"header {rule.header} is missing"]
+        if kind == "hmac-signature":
+            algorithm, encoding = rule.algorithm or "sha256", rule.encoding or "hex"
+            expected = sign(request.body, secret, algorithm=algorithm, encoding=encoding)
         else:
-            expected = sign(
-                request.body, secret, algorithm=rule["algorithm"], encoding=rule["encoding"]
-            )
+            expected = secret
         if not hmac.compare_digest(sent, expected):
-            return [f"header {rule['header']} is {sent!r}, expected {expected!r}"]
+            return [f"header {rule.header} is {sent!r}, expected {expected!r}"]
         return []
-    body, problem = body_of(request)
+    body, problem = json_body(request)
     if problem:
         return [problem]
+    pointer = rule.pointer or ""
     try:
-        sent = get_pointer(body, rule["pointer"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return [f"the body has no {rule['pointer']} (the {kind})"]
+        sent = pointers.get(body, pointer)
+    except (*pointers.MISSING, ValueError):
+        return [f"the body has no {pointer} (the {kind})"]
     if sent != secret:
-        return [f"the body's {rule['pointer']} is {sent!r}, expected {secret!r}"]
+        return [f"the body's {pointer} is {sent!r}, expected {secret!r}"]
     return []
 
 
@@ -93,41 +94,39 @@ def header_problems(profile: Profile, event: str, request: CapturedRequest) -> l
 
 def envelope_problems(profile: Profile, event: str, request: CapturedRequest) -> list[str]:
     """The envelope kind's promises: an array of one, the wrapped fields, the event name."""
-    rule = profile.semantics["envelope"]
-    body, problem = body_of(request)
+    rule = profile.semantics.envelope
+    body, problem = json_body(request)
     if problem:
         return [problem]
-    kind = rule["kind"]
-    if kind == "array-of-one":
+    if rule.kind == "array-of-one":
         if not isinstance(body, list) or len(body) != 1:
             shape = f"an array of {len(body)}" if isinstance(body, list) else type(body).__name__
             return [f"the body is {shape}, expected an array of one item"]
         return []
     if not isinstance(body, dict):
         return [f"the body is a {type(body).__name__}, expected an object"]
-    if kind == "resource":
+    if rule.kind == "resource":
         return []
     problems = []
-    for part, pointer in rule["fields"].items():
+    for part, pointer in rule.parts.items():
         try:
-            value = get_pointer(body, pointer)
-        except (KeyError, IndexError, TypeError, ValueError):
+            value = pointers.get(body, pointer)
+        except (*pointers.MISSING, ValueError):
             problems.append(f"the envelope has no {part} at {pointer}")
             continue
         if part == "event" and value != event:
             problems.append(f"the envelope's event at {pointer} is {value!r}, expected {event!r}")
-        if part == "time" and "time_format" in rule:
+        if part == "time":
             try:
-                datetime.strptime(str(value), rule["time_format"])
+                datetime.strptime(str(value), rule.time_format)
             except ValueError:
-                problems.append(f"time {value!r} is not in the format {rule['time_format']!r}")
+                problems.append(f"time {value!r} is not in the format {rule.time_format!r}")
     return problems
 
 
 def expected_delays(profile: Profile, retries: int, time_scale: float) -> list[float]:
     """Seconds between attempt k and k+1 for the first `retries` retries, scaled."""
-    schedule = profile.semantics["retry"]["schedule"]
-    return [schedule[min(i, len(schedule) - 1)] * time_scale for i in range(retries)]
+    return [delay * time_scale for delay in profile.semantics.retry.delays(retries)]
 
 
 def schedule_problems(

@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.mock_client import MockClient
+from harness.mock_client import MockClient, mock_credentials
 from harness.profiles import Catalog, Profile
-from harness.sender import mock_credentials
 from harness.subscriber import Subscription, SubscriptionClient
 from harness.targets import pin
 from harness.transport import HttpClient
@@ -45,7 +44,7 @@ class LiveMock:
             SubscriptionClient(
                 profile, base, headers=headers, basic_auth=basic_auth, http=self.http
             )
-            if profile.semantics["subscription"]["management"] == "api"
+            if profile.semantics.subscription.managed_by_api
             else None
         )
 
@@ -103,15 +102,7 @@ class LiveMock:
             if not response.ok or made is None:
                 raise HarnessError(f"the mock refused the subscription: {response.summary()}")
             return made
-        body: dict[str, Any] = {"profile": self.profile.name, "url": url}
-        if self.profile.semantics["subscription"]["events_per_subscription"] == "many":
-            body["events"] = [event]
-        else:
-            body["event"] = event
-        field = self.profile.semantics["authenticity"].get("value_from", {})
-        if secret is not None and "subscription_field" in field:
-            body[field["subscription_field"]] = secret
-        view = self.control.checked("POST", "/webhooks", body)
+        view = self.control.create_webhook(self.profile, self.profile.name, event, url, secret)
         return Subscription(view["id"], event, view["target_url"], view["active"], view)
 
     def validate(self, webhook_id: Any) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.errors import HarnessError, TargetUnreachable
+from harness.profiles import Profile
+from harness.security import requirements
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError, call_json
 
@@ -19,6 +21,21 @@ CONTROL = "/_mock"
 DEFAULT_API_KEY = "test-api-key"
 DEFAULT_BASIC_AUTH = "test:test"
 TIMEOUT = 30.0
+
+
+def mock_credentials(profile: Profile) -> tuple[dict[str, str], tuple[str, str] | None]:
+    """A mock's default credentials in the form the profile's first security requirement
+    asks for: (headers, basic auth)."""
+    for needed in requirements(profile.openapi, {}):
+        for scheme in needed:
+            if scheme.kind == "api-key" and scheme.header:
+                return {scheme.header: DEFAULT_API_KEY}, None
+            if scheme.kind == "bearer":
+                return {"Authorization": f"Bearer {DEFAULT_API_KEY}"}, None
+            if scheme.kind == "basic":
+                user, _, password = DEFAULT_BASIC_AUTH.partition(":")
+                return {}, (user, password)
+    return {}, None
 
 
 class MockClient:
@@ -85,6 +102,22 @@ class MockClient:
             detail = answer.get("detail", answer) if isinstance(answer, dict) else answer
             raise HarnessError(f"the mock refused {method} {CONTROL}{path} ({status}): {detail}")
         return answer
+
+    def create_webhook(
+        self, profile: Profile, served_as: str, event: str, url: str, secret: str | None
+    ) -> dict[str, Any]:
+        """A webhook made as a person would in the provider's settings screen: the mock's
+        answer (`served_as`: the profile's name on the mock)."""
+        body: dict[str, Any] = {"profile": served_as, "url": url}
+        if profile.semantics.subscription.one_event:
+            body["event"] = event
+        else:
+            body["events"] = [event]
+        field = profile.semantics.authenticity.subscription_field
+        if field is not None and secret is not None:
+            body[field] = secret
+        made: dict[str, Any] = self.checked("POST", "/webhooks", body)
+        return made
 
     def close(self) -> None:
         self.http.close()

@@ -29,7 +29,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from harness.documents import iter_refs, json_path, merge_patch, pointer, read_yaml
+from harness import pointers
+from harness.documents import iter_refs, json_path, merge_patch, read_yaml
 from harness.errors import (
     HarnessError,
     Problem,
@@ -45,6 +46,7 @@ from harness.schemas import (
     unresolvable,
     validator_for,
 )
+from harness.semantics import Semantics
 
 ENV_VAR = "HOOKCONFORM_SPECS"
 PROFILE_FILE = "profile.yaml"
@@ -140,7 +142,8 @@ class Profile:
     folder: Path
     lineage: tuple[str, ...]
     sources: tuple[str, ...]
-    semantics: dict[str, Any]
+    semantics: Semantics  # the typed rules: what every module reads
+    raw_semantics: dict[str, Any]  # the merged block as written, for `specs show`
     openapi: dict[str, Any]
     events: dict[str, Event]
 
@@ -157,10 +160,6 @@ class Profile:
         """Raise `SchemaViolation` when `payload` is not a valid body for `event`."""
         self.event(event).validate(payload)
 
-    def semantic(self, kind: str) -> dict[str, Any]:
-        """One semantic rule, e.g. `profile.semantic("retry")["schedule"]`."""
-        return self.semantics[kind]
-
     def resolve(self, node: Any) -> Any:
         """`node` with its `$ref` chain followed (references inside this document only)."""
         seen = set()
@@ -169,9 +168,7 @@ class Profile:
             if not ref.startswith("#/") or ref in seen:
                 break
             seen.add(ref)
-            node = self.openapi
-            for raw in ref[2:].split("/"):
-                node = node[raw.replace("~1", "/").replace("~0", "~")]
+            node = pointers.get(self.openapi, ref[1:])
         return node
 
     @functools.cached_property
@@ -187,8 +184,9 @@ class Profile:
         return found
 
     def subscription_operation(self, role: str) -> Operation | None:
-        """The operation that plays `role` (create, list, get, update, delete), if any."""
-        operation_id = self.semantics["subscription"].get("operations", {}).get(role)
+        """The operation that plays `role` (create, list, get, update, delete, deliveries,
+        delivery, sample), if any."""
+        operation_id = self.semantics.subscription.operations.get(role)
         return self.operations.get(operation_id) if operation_id else None
 
 
@@ -378,7 +376,8 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
         folder=raw.folder,
         lineage=tuple(r.name for r in chain),
         sources=tuple(profile["sources"]),
-        semantics=profile["semantics"],
+        semantics=Semantics.read(profile["semantics"]),
+        raw_semantics=profile["semantics"],
         openapi=openapi,
         events=events,
     )
@@ -413,7 +412,7 @@ def _event(profile: str, name: str, webhook: Mapping[str, Any], uri: str, regist
         )
         for p in operation.get("parameters", [])
     ]
-    fragment = pointer(["webhooks", name, "post", *JSON_BODY, "schema"])
+    fragment = pointers.join(["webhooks", name, "post", *JSON_BODY, "schema"])
     return Event(
         name=name,
         summary=operation.get("summary", ""),

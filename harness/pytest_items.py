@@ -35,33 +35,36 @@ import pytest
 
 from harness import checks as registry
 from harness.errors import HarnessError
+from harness.options import ReceiverOptions, SenderOptions, narrowed
 from harness.profiles import Profile
 from harness.report import Report, Result, failure_text
 
 
 @dataclass(frozen=True)
 class Target:
-    """What to run: one side of the suite against one URL, and the run's settings."""
+    """What to run: one side of the suite for a profile, with that side's options (the URL
+    and every setting, `harness.options`)."""
 
     side: registry.Side
-    url: str
     profile: Profile
-    secret: str | None = None
-    checks: tuple[str, ...] = ()
-    events: tuple[str, ...] = ()
-    max_examples: int | None = None
-    seed: int | None = None
-    time_scale: float = 1.0
-    trigger: str | None = None
+    options: ReceiverOptions | SenderOptions
+
+    @property
+    def url(self) -> str:
+        return (
+            self.options.url
+            if isinstance(self.options, ReceiverOptions)
+            else self.options.api or ""
+        )
 
     def applicable(self) -> list[registry.Check]:
-        """The checks of this side that apply to the profile, narrowed by `checks`."""
+        """The checks of this side that apply to the profile, narrowed by the options."""
         found = registry.registered(self.side, self.profile)
-        return registry.select(found, self.checks)
+        return registry.select(found, self.options.checks, self.options.exclude_checks)
 
     def units(self) -> list[tuple[registry.Check, str | None]]:
         """Every (check, event) the suite reports, in the report's order."""
-        events = list(self.events) or list(self.profile.events)
+        events = list(self.options.events) or list(self.profile.events)
         return [
             (check, event)
             for check in self.applicable()
@@ -70,31 +73,14 @@ class Target:
 
     def run(self, checks: Sequence[str], events: Sequence[str]) -> Report:
         """Run this side's suite with only `checks` on only `events` (all when empty)."""
-        if self.side == "receiver":
-            from harness.receiver import ReceiverOptions, run_receiver
+        options = narrowed(self.options, checks, events)
+        if isinstance(options, ReceiverOptions):
+            from harness.receiver import run_receiver
 
-            options = ReceiverOptions(
-                url=self.url,
-                secret=self.secret,
-                events=tuple(events),
-                checks=tuple(checks),
-                **_given(max_examples=self.max_examples, seed=self.seed),
-            )
             return run_receiver(self.profile, options)
-        from harness.sender import SenderOptions, run_sender
+        from harness.sender import run_sender
 
-        sender = SenderOptions(
-            api=self.url,
-            secret=self.secret,
-            events=tuple(events),
-            time_scale=self.time_scale,
-            trigger_cmd=self.trigger,
-        )
-        return run_sender(self.profile, sender, checks=checks)
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not None}
+        return run_sender(self.profile, options)
 
 
 @dataclass
@@ -166,7 +152,7 @@ class SuiteRun:
         profile_wide = any(i.event is None for i in selected)
         chosen = sorted({i.event for i in selected if i.event is not None})
         # A profile-wide check (a burst over every event) keeps the configured events.
-        events = self.target.events if profile_wide else chosen
+        events = self.target.options.events if profile_wide else chosen
         try:
             report = self.target.run(checks, events)
         except HarnessError as exc:

@@ -30,18 +30,16 @@ Every server binds 127.0.0.1 on a free port, so pytest-xdist workers never share
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from harness import checks as registry
-from harness import targets
 from harness.capture import CaptureServer
 from harness.errors import HarnessError
+from harness.options import BOTH, OPTIONS, Option, OptionError, Side, build, narrowed, text, url
 from harness.profiles import Catalog, Profile, load_profiles
 from harness.pytest_items import ConformanceError, HookconformCollector, Outcome, Target, judge
 
@@ -51,139 +49,126 @@ MARKER = (
 )
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The hookconform options of this pytest run, command line over ini."""
-
-    receiver: str | None = None
-    sender_api: str | None = None
-    profile: str | None = None
-    secret: str | None = None
-    checks: tuple[str, ...] = ()
-    events: tuple[str, ...] = ()
-    max_examples: int | None = None
-    seed: int | None = None
-    time_scale: float = 1.0
-    trigger: str | None = None
-
-
+# The plugin's own options; the run options come from harness.options, as the CLI's do.
+OWN: tuple[Option, ...] = (
+    Option(
+        "receiver",
+        "receiver",
+        "URL",
+        "Run the receiver suite against this webhook endpoint.",
+        url,
+        BOTH,
+    ),
+    Option(
+        "sender-api",
+        "sender_api",
+        "URL",
+        "Run the sender suite against this subscription API (a hookconform mock needs nothing "
+        "else).",
+        url,
+        BOTH,
+    ),
+    Option(
+        "profile",
+        "profile",
+        "NAME",
+        "The provider profile (also the default profile of hookconform_mock).",
+        text,
+        BOTH,
+    ),
+    Option(
+        "specs",
+        "specs",
+        "DIR",
+        "A folder of profiles (or one profile folder) to load besides the bundled ones and "
+        "HOOKCONFORM_SPECS. Repeatable (one per line in the ini file).",
+        text,
+        BOTH,
+        repeat=True,
+    ),
+)
+ALL = (*OWN, *OPTIONS)
 MARKER_ARGUMENTS = frozenset({"check", "profile", "event", "secret"})
-SETTINGS = pytest.StashKey[Settings]()
+SETTINGS = pytest.StashKey[dict[str, Any]]()
 CATALOG = pytest.StashKey[Catalog]()
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+class _Parse:
+    """An option's parser as argparse wants it."""
+
+    def __init__(self, option: Option) -> None:
+        self.option = option
+        self.__name__ = option.name
+
+    def __call__(self, value: str) -> Any:
+        try:
+            return self.option.parse(value)
+        except OptionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, not {text}")
-    return value
-
-
-def _url(text: str) -> str:
-    try:
-        return targets.parse(text).url
-    except targets.TargetRefused as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _ids(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
-# (name, metavar, help, parse): every option, on the command line and as an ini value.
-OPTIONS: list[tuple[str, str, str, Callable[[str], Any]]] = [
-    ("receiver", "URL", "Run the receiver suite against this webhook endpoint.", _url),
-    ("sender-api", "URL", "Run the sender suite against this subscription API.", _url),
-    ("profile", "NAME", "The provider profile (also the default of hookconform_mock).", str),
-    ("secret", "VALUE", "The challenge, token, export key or signing secret to use.", str),
-    ("checks", "ID,...", "Only these checks.", _ids),
-    ("events", "E1,...", "Only these events.", _ids),
-    ("max-examples", "N", "Generated valid payloads per event (receiver suite).", _positive_int),
-    ("seed", "N", "The seed of the generated payloads (receiver suite).", _int),
-    ("time-scale", "F", "The factor the sender scales its retry schedule by.", _positive_float),
-    ("trigger", "CMD", "Shell command that makes the sender emit HOOKCONFORM_EVENT.", str),
-]
+def _ini_name(option: Option) -> str:
+    return f"hookconform_{option.name.replace('-', '_')}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("hookconform", "webhook conformance (hookconform)")
-    for name, metavar, text, parse in OPTIONS:
+    for option in ALL:
         group.addoption(
-            f"--hookconform-{name}",
-            dest=f"hookconform_{name.replace('-', '_')}",
-            metavar=metavar,
-            type=parse,
-            help=text,
+            f"--hookconform-{option.name}",
+            dest=_ini_name(option),
+            metavar=option.metavar,
+            type=_Parse(option),
+            action="append" if option.repeat else "store",
+            help=option.help,
         )
-        parser.addini(f"hookconform_{name.replace('-', '_')}", f"{text} ({metavar})")
+        kind = "linelist" if option.repeat else "string"
+        parser.addini(_ini_name(option), f"{option.help} ({option.metavar})", type=kind)
 
 
-def _settings(config: pytest.Config) -> Settings:
+def _settings(config: pytest.Config) -> dict[str, Any]:
+    """Every option's value by field, command line over ini; None when neither gives one."""
     values: dict[str, Any] = {}
-    for name, _, _, parse in OPTIONS:
-        key = f"hookconform_{name.replace('-', '_')}"
-        value = config.getoption(key)
-        if value is None and config.getini(key):
+    for option in ALL:
+        value = config.getoption(_ini_name(option))
+        raw = config.getini(_ini_name(option))
+        if value is None and raw:
+            given = raw if option.repeat else [raw]
             try:
-                value = parse(str(config.getini(key)).strip())
-            except argparse.ArgumentTypeError as exc:
-                raise pytest.UsageError(f"ini option {key}: {exc}") from None
-        if value is not None:
-            values[key.removeprefix("hookconform_")] = value
-    return Settings(**values)
+                parsed = [option.parse(str(item).strip()) for item in given]
+            except OptionError as exc:
+                raise pytest.UsageError(f"ini option {_ini_name(option)}: {exc}") from None
+            value = parsed if option.repeat else parsed[0]
+        values[option.field] = value
+    return values
 
 
 def _catalog(config: pytest.Config) -> Catalog:
     if CATALOG not in config.stash:
-        config.stash[CATALOG] = load_profiles()
+        config.stash[CATALOG] = load_profiles(config.stash[SETTINGS].get("specs") or ())
     return config.stash[CATALOG]
 
 
-def _targets(config: pytest.Config, settings: Settings) -> list[Target]:
-    urls = {"receiver": settings.receiver, "sender": settings.sender_api}
+def _targets(config: pytest.Config, settings: dict[str, Any]) -> list[Target]:
+    urls: dict[Side, str | None] = {
+        "receiver": settings["receiver"],
+        "sender": settings["sender_api"],
+    }
     if not any(urls.values()):
         return []
-    if not settings.profile:
+    if not settings["profile"]:
         raise HarnessError("--hookconform-profile NAME is needed with a hookconform target")
-    profile = _catalog(config).get(settings.profile)
-    for event in settings.events:
+    profile = _catalog(config).get(settings["profile"])
+    for event in settings["events"] or ():
         profile.event(event)
-    targets = [
-        Target(
-            side=side,
-            url=url,
-            profile=profile,
-            secret=settings.secret,
-            checks=settings.checks,
-            events=settings.events,
-            max_examples=settings.max_examples,
-            seed=settings.seed,
-            time_scale=settings.time_scale,
-            trigger=settings.trigger,
-        )
-        for side, url in urls.items()
-        if url
-    ]
+    try:
+        targets = [
+            Target(side, profile, build(side, found, settings))
+            for side, found in urls.items()
+            if found
+        ]
+    except OptionError as exc:
+        raise HarnessError(str(exc)) from None
     for target in targets:
         target.applicable()  # unknown check ids are a usage error now, not at run time
     return targets
@@ -194,9 +179,9 @@ TARGETS = pytest.StashKey[list[Target]]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
-    settings = _settings(config)
-    config.stash[SETTINGS] = settings
     try:
+        settings = _settings(config)
+        config.stash[SETTINGS] = settings
         config.stash[TARGETS] = _targets(config, settings)
     except HarnessError as exc:
         raise pytest.UsageError(f"hookconform: {exc}") from None
@@ -230,7 +215,7 @@ MARKED = pytest.StashKey[Target]()
 def hookconform_receiver_url(pytestconfig: pytest.Config) -> str:
     """The webhook endpoint the `hookconform` marker checks: `--hookconform-receiver`, or
     override this fixture (e.g. with your app's test server URL)."""
-    url = pytestconfig.stash[SETTINGS].receiver
+    url = pytestconfig.stash[SETTINGS]["receiver"]
     if url is None:
         pytest.fail(
             "the hookconform marker needs a receiver URL: override the "
@@ -246,7 +231,7 @@ def _hookconform_marked_check(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("hookconform")
     if marker is None:
         return
-    settings: Settings = request.config.stash[SETTINGS]
+    settings = request.config.stash[SETTINGS]
     unknown = sorted(set(marker.kwargs) - MARKER_ARGUMENTS)
     if len(marker.args) > 1 or unknown:
         extra = ", ".join([*map(repr, marker.args[1:]), *unknown])
@@ -256,7 +241,7 @@ def _hookconform_marked_check(request: pytest.FixtureRequest) -> None:
             pytrace=False,
         )
     check = marker.args[0] if marker.args else marker.kwargs.get("check")
-    profile_name = marker.kwargs.get("profile", settings.profile)
+    profile_name = marker.kwargs.get("profile", settings["profile"])
     if not check or not profile_name:
         pytest.fail(
             "@pytest.mark.hookconform needs a check id and a profile: "
@@ -269,7 +254,7 @@ def _hookconform_marked_check(request: pytest.FixtureRequest) -> None:
         message = f"hookconform marker: {check!r} is not a receiver check ({known})"
         pytest.fail(message, pytrace=False)
     event = marker.kwargs.get("event")
-    events = (event,) if event else settings.events
+    events = (event,) if event else settings["events"] or ()
     try:
         profile = _catalog(request.config).get(profile_name)
         for name in events:
@@ -280,16 +265,9 @@ def _hookconform_marked_check(request: pytest.FixtureRequest) -> None:
         problem = ""
     if problem:
         pytest.fail(problem, pytrace=False)  # outside `except`: no "during handling" chain
-    request.node.stash[MARKED] = Target(
-        side="receiver",
-        url=request.getfixturevalue("hookconform_receiver_url"),
-        profile=profile,
-        secret=marker.kwargs.get("secret", settings.secret),
-        checks=(check,),
-        events=events,
-        max_examples=settings.max_examples,
-        seed=settings.seed,
-    )
+    given = {**settings, "secret": marker.kwargs.get("secret", settings["secret"])}
+    options = build("receiver", request.getfixturevalue("hookconform_receiver_url"), given)
+    request.node.stash[MARKED] = Target("receiver", profile, narrowed(options, (check,), events))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -302,9 +280,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 def _run_marked(target: Target) -> None:
     if not target.applicable():
-        pytest.skip(f"{target.checks[0]} does not apply to profile {target.profile.name!r}")
+        pytest.skip(f"{target.options.checks[0]} does not apply to profile {target.profile.name!r}")
     try:
-        report = target.run(target.checks, target.events)
+        report = target.run(target.options.checks, target.options.events)
         judge(*(Outcome.of(result) for result in report.results))
     except HarnessError as exc:
         failure = f"hookconform could not run: {exc}"
@@ -386,7 +364,7 @@ def make_hookconform_mock(
     """
     from harness.live_mock import LiveMock  # the mock provider loads only when used
 
-    default = pytestconfig.stash[SETTINGS].profile
+    default = pytestconfig.stash[SETTINGS]["profile"]
     _, mocks = _hookconform_servers
 
     def make(profile: str | None = None, **options: Any) -> LiveMock:

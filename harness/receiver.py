@@ -29,10 +29,12 @@ from urllib.parse import urlencode
 
 from harness import checks as registry
 from harness.errors import ConformanceFailure, ExchangeFailure, HarnessError, TargetUnreachable
+from harness.options import ReceiverOptions
 from harness.profiles import Profile
-from harness.report import Progress, Report, Result, excerpt, now_iso, profile_block
+from harness.report import Progress, Report, Result, now_iso, profile_block
 from harness.strategies import payloads, sample
 from harness.targets import Target, pin
+from harness.text import excerpt
 from harness.transport import HttpClient, TransportError
 from harness.wire import (
     WireRequest,
@@ -42,29 +44,11 @@ from harness.wire import (
     stamp,
 )
 
-DEFAULT_MAX_EXAMPLES = 10
-DEFAULT_CONCURRENCY = 10
-DEFAULT_SEED = 0
 # The one-off valid payloads the checks take per event (R-envelope's is also the one that
 # R-rejects-forged forges and R-responds-in-time times); then come the payloads of the
 # concurrency burst, then R-accepts-generated's.
 FRESH_SLOTS = ("envelope", "duplicate", "headers")
 _FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class ReceiverOptions:
-    """What `hookconform receiver` was asked to do."""
-
-    url: str
-    secret: str | None = None
-    events: Sequence[str] = ()
-    checks: Sequence[str] = ()
-    exclude_checks: Sequence[str] = ()
-    max_examples: int = DEFAULT_MAX_EXAMPLES
-    timeout: float | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
-    seed: int = DEFAULT_SEED
 
 
 @dataclass
@@ -548,7 +532,7 @@ def _timeout(profile: Profile, options: ReceiverOptions) -> float:
     """The provider's timeout: `--timeout`, else the profile's `timeout.seconds`."""
     if options.timeout is not None:
         return options.timeout
-    return float(profile.semantics["timeout"]["seconds"])
+    return profile.semantics.timeout.seconds
 
 
 # Checks that send negative payloads: the plan generates them only when one of these runs.
@@ -585,12 +569,11 @@ def _batches(
 
 
 def _check_secret(profile: Profile, secret: str | None) -> None:
-    rule = profile.semantics["authenticity"]
-    if rule["kind"] != "none" and not rule.get("optional") and secret is None:
-        where = rule.get("header") or rule.get("pointer")
+    rule = profile.semantics.authenticity
+    if rule.secret_required and secret is None:
         raise HarnessError(
             f"profile {profile.name!r} needs --secret: the value your receiver expects "
-            f"({rule['kind']} at {where})"
+            f"({rule.kind} at {rule.where})"
         )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from harness import __version__
-from harness.errors import ConformanceFailure, ExchangeFailure, SenderFailure
+from harness.errors import ConformanceFailure
 from harness.profiles import Profile
 
 Status = Literal["passed", "failed", "blocked", "skipped", "error"]
@@ -79,16 +79,7 @@ class Report:
 
 def profile_block(profile: Profile) -> dict[str, Any]:
     """What a report says of the profile: its name, title and semantic kinds."""
-    kinds = {kind: rule["kind"] for kind, rule in profile.semantics.items() if "kind" in rule}
-    return {"name": profile.name, "title": profile.title, "kinds": kinds}
-
-
-def excerpt(data: bytes | str | None, limit: int = 400) -> str:
-    """Text for a person: bytes decoded (invalid bytes replaced), cut at `limit` characters."""
-    if data is None:
-        return ""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+    return {"name": profile.name, "title": profile.title, "kinds": profile.semantics.kinds()}
 
 
 # --- terminal ------------------------------------------------------------------------------
@@ -141,46 +132,9 @@ def failure_text(result: Result) -> str:
 def _failure_lines(result: Result) -> list[str]:
     if result.status == "error":
         return [result.reason]
-    lines: list[str] = []
-    for failure in result.failures[:1]:
-        lines.append(str(failure))
-        if isinstance(failure, ExchangeFailure):
-            request, response = failure.request, failure.response
-            lines.append(f"sent:     {request['method']} {request['url']}")
-            lines += [f"          {k}: {v}" for k, v in request["headers"].items()]
-            lines.append(f"          body: {request['body'] or '(empty)'}")
-            if response is None or response.get("error"):
-                lines.append(f"seen:     {failure.seen()}")
-            else:
-                lines.append(
-                    f"seen:     HTTP {response['status']} after {response['elapsed']:.3f} s"
-                )
-                lines.append(f"          body: {response['body'] or '(empty)'}")
-            lines.append(f"expected: {failure.expected}")
-            if failure.source:
-                lines.append(f"source:   {failure.source}")
-        elif isinstance(failure, SenderFailure):
-            lines += _sender_lines(failure)
+    lines = result.failures[0].lines() if result.failures else []
     if len(result.failures) > 1:
         lines.append(f"(and {len(result.failures) - 1} more failures in the JSON report)")
-    return lines
-
-
-def _sender_lines(failure: SenderFailure) -> list[str]:
-    """What arrived at the capture server (or what the API answered), expected, source."""
-    lines: list[str] = []
-    arrived = failure.request
-    if arrived is not None:
-        query = f"?{arrived.query}" if arrived.query else ""
-        lines.append(f"arrived:  {arrived.method} {arrived.path}{query}")
-        lines += [f"          {k}: {v}" for k, v in arrived.headers]
-        lines.append(f"          body: {excerpt(arrived.body) or '(empty)'}")
-    if failure.response:
-        lines.append(f"api:      {failure.response}")
-    if failure.expected:
-        lines.append(f"expected: {failure.expected}")
-    if failure.source:
-        lines.append(f"source:   {failure.source}")
     return lines
 
 
@@ -232,37 +186,6 @@ class Progress:
 # --- JSON ----------------------------------------------------------------------------------
 
 
-def _failure_json(failure: ConformanceFailure) -> dict[str, Any]:
-    data: dict[str, Any] = {"title": getattr(failure, "title", ""), "message": str(failure)}
-    if isinstance(failure, ExchangeFailure):
-        data.update(
-            kind=type(failure).__name__,
-            expected=failure.expected,
-            source=failure.source,
-            request=failure.request,
-            response=failure.response,
-        )
-    elif isinstance(failure, SenderFailure):
-        arrived = failure.request
-        data.update(
-            kind=type(failure).__name__,
-            expected=failure.expected,
-            source=failure.source,
-            arrived=None
-            if arrived is None
-            else {
-                "method": arrived.method,
-                "path": arrived.path,
-                "query": arrived.query,
-                "headers": dict(arrived.headers),
-                "body_excerpt": excerpt(arrived.body),
-                "at": arrived.arrived_at.isoformat(timespec="milliseconds"),
-            },
-            api_response=failure.response or None,
-        )
-    return data
-
-
 def to_json(report: Report) -> dict[str, Any]:
     """The report as the `hookconform-report/1` JSON document."""
     checks: dict[str, dict[str, Any]] = {}
@@ -285,7 +208,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "sent": result.sent,
                 "duration_seconds": round(result.duration, 4),
                 "reason": result.reason or None,
-                "failures": [_failure_json(f) for f in result.failures],
+                "failures": [f.to_json() for f in result.failures],
             }
         )
     return {

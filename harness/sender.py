@@ -17,34 +17,31 @@ import os
 import secrets
 import subprocess
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from harness import checks as registry
+from harness import pointers
 from harness.capture import CapturedRequest, CaptureServer, Reply
 from harness.errors import (
+    ApiCallFailed,
     ConformanceFailure,
-    DeliveryFailure,
+    HandshakeMissing,
     HarnessError,
-    SenderFailure,
-    SubscriptionFailure,
+    SubscriptionRefused,
     TargetUnreachable,
 )
-from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH, MockClient
+from harness.mock_client import MockClient, mock_credentials
+from harness.options import SenderOptions
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
 from harness.subscriber import ApiResponse, Subscription, SubscriptionClient
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError, call_json
-from harness.wire import get_pointer
 
 SUCCESS = 200
-# The credentials a hookconform mock provider accepts unless told otherwise (`hookconform mock
-# --api-key`, `--basic-auth`); the sender suite uses them against a mock when given none.
-MOCK_API_KEY = DEFAULT_API_KEY
-MOCK_BASIC_AUTH = tuple(DEFAULT_BASIC_AUTH.split(":", 1))
 
 
 @dataclass
@@ -76,49 +73,16 @@ class Sample:
 
 def validation_secrets(profile: Profile, request: CapturedRequest) -> dict[str, Any]:
     """The secret a validation request carries, by where the handshake kind puts it."""
-    rule = profile.semantics["handshake"]
+    rule = profile.semantics.handshake
     found: dict[str, Any] = {}
-    if "query" in rule["secret_in"]:
-        found["query"] = parse_qs(request.query).get(rule["query_param"], [None])[0]
-    if "body" in rule["secret_in"]:
+    if "query" in rule.secret_in and rule.query_param:
+        found["query"] = parse_qs(request.query).get(rule.query_param, [None])[0]
+    if "body" in rule.secret_in and rule.body_pointer:
         try:
-            found["body"] = get_pointer(request.json(), rule["body_pointer"])
-        except (ValueError, KeyError, IndexError, TypeError):
+            found["body"] = pointers.get(request.json(), rule.body_pointer)
+        except (ValueError, *pointers.MISSING):
             found["body"] = None
     return found
-
-
-def mock_credentials(profile: Profile) -> tuple[dict[str, str], tuple[str, str] | None]:
-    """A mock provider's default credentials, in the profile's first security scheme."""
-    schemes = profile.openapi.get("components", {}).get("securitySchemes", {})
-    for requirement in profile.openapi.get("security", []):
-        for name in requirement:
-            scheme = schemes.get(name, {})
-            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-                return {scheme["name"]: MOCK_API_KEY}, None
-            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
-                return {"Authorization": f"Bearer {MOCK_API_KEY}"}, None
-            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
-                return {}, MOCK_BASIC_AUTH
-    return {}, None
-
-
-@dataclass
-class SenderOptions:
-    """What the user told `hookconform sender`."""
-
-    api: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    basic_auth: tuple[str, str] | None = None
-    trigger_cmd: str | None = None
-    trigger_url: str | None = None
-    subscribe_cmd: str | None = None
-    secret: str | None = None
-    time_scale: float = 1.0
-    window: float | None = None
-    callback_host: str = "127.0.0.1"
-    events: tuple[str, ...] = ()
-    attempt_timeout: float | None = None  # the sender's per-attempt timeout, when known
 
 
 def _capture_server(host: str) -> CaptureServer:
@@ -156,17 +120,14 @@ class SenderRun:
         self.trigger_target = pin(options.trigger_url) if options.trigger_url else None
         self.mock = MockClient.detect(self.api, self.http) if self.api else None
         self.mock_profile = self._mock_profile()
-        if self.mock is not None and not options.headers and not options.basic_auth:
-            options.headers, options.basic_auth = mock_credentials(profile)
+        headers, basic_auth = dict(options.headers), options.basic_auth
+        if self.mock is not None and not headers and not basic_auth:
+            headers, basic_auth = mock_credentials(profile)
         self.client = (
             SubscriptionClient(
-                profile,
-                self._api_base(),
-                headers=options.headers,
-                basic_auth=options.basic_auth,
-                http=self.http,
+                profile, self._api_base(), headers=headers, basic_auth=basic_auth, http=self.http
             )
-            if profile.semantics["subscription"]["management"] == "api" and options.api
+            if profile.semantics.subscription.managed_by_api and options.api
             else None
         )
         self._check_can_run()
@@ -205,10 +166,10 @@ class SenderRun:
         return self.api.with_path(base)
 
     def _check_can_run(self) -> None:
-        management = self.profile.semantics["subscription"]["management"]
-        if management == "api" and not self.options.api:
+        by_api = self.profile.semantics.subscription.managed_by_api
+        if by_api and not self.options.api:
             raise HarnessError("--api URL is needed: the sender's subscription API base URL")
-        if management == "settings-screen" and not (self.mock or self.options.subscribe_cmd):
+        if not by_api and not (self.mock or self.options.subscribe_cmd):
             raise HarnessError(
                 f"profile {self.profile.name!r} is configured in a settings screen: pass "
                 "--subscribe-cmd, or a hookconform mock provider as --api"
@@ -236,7 +197,7 @@ class SenderRun:
         """How long to wait for something that should arrive (or should not)."""
         if self.options.window is not None:
             return self.options.window
-        promise = self.profile.semantics["latency"].get("max_seconds", 60)
+        promise = self.profile.semantics.latency.max_seconds or 60
         return max(self.scaled(promise), 1.0)
 
     @property
@@ -273,12 +234,12 @@ class SenderRun:
         """
         path = f"{self.profile.name}-{next(self._names)}"
         url = self.capture.url_for(path)
-        handshake = self.profile.semantics["handshake"]
+        handshake = self.profile.semantics.handshake
         script: list[Reply | int] = []
-        if handshake["kind"] == "hook-secret-echo" and self.client is not None:
-            status = handshake_status or handshake["accept_statuses"][0]
-            script.append(Reply(status, echo=(handshake["header"],) if echo else ()))
-        if handshake["kind"] == "secret-confirmation" and activate:
+        if handshake.echo and self.client is not None:
+            status = handshake_status or handshake.accept_statuses[0]
+            script.append(Reply(status, echo=(handshake.header or "",) if echo else ()))
+        if handshake.confirmation and activate:
             script.append(SUCCESS)
         self.capture.script([*script, *(replies or [])], path=path)
         if secret == "generate":
@@ -290,9 +251,10 @@ class SenderRun:
             )
             handle.created, handle.subscription = response, made
             if not response.ok:
-                raise SubscriptionFailure(
+                raise SubscriptionRefused(
                     "the sender refused a valid subscription",
-                    response=response.summary(),
+                    api=response.summary(),
+                    status=response.status,
                     expected="a 2xx answer with the new subscription",
                 )
         elif self.options.subscribe_cmd:
@@ -301,23 +263,23 @@ class SenderRun:
             handle.webhook_id = self._mock_webhook(event, url, secret)
         self._handles.append(handle)
         handle.handshakes = len(self.capture.requests_for(path))
-        if handshake["kind"] == "hook-secret-echo" and handle.handshakes:
+        if handshake.echo and handle.handshakes:
             # The handshake's secret is the shared secret from then on (Asana's X-Hook-Secret
             # keys X-Hook-Signature): the sender chose it, not the harness.
-            handle.secret = self.capture.requests_for(path)[0].header(handshake["header"])
-        elif handshake["kind"] == "hook-secret-echo" and script:
+            handle.secret = self.capture.requests_for(path)[0].header(handshake.header or "")
+        elif handshake.echo and script:
             self.capture.script(replies or [], path=path)  # no handshake came: deliveries first
-        if handshake["kind"] == "secret-confirmation" and activate:
+        if handshake.confirmation and activate:
             self.validate(handle)
         return handle
 
     def validate(self, handle: Handle) -> CapturedRequest:
         """Press "validate" and confirm the secret the endpoint received (through the mock).
 
-        Returns the validation request; `DeliveryFailure` when it carries no secret where the
-        profile says, `SubscriptionFailure` when the confirmation is refused.
+        Returns the validation request; `HandshakeMissing` when none comes or it carries no
+        secret where the profile says, `ApiCallFailed` when the confirmation is refused.
         """
-        rule = self.profile.semantics["handshake"]
+        rule = self.profile.semantics.handshake
         if self.mock is None:
             raise HarnessError(
                 "validating a webhook is a person's action in the provider's settings screen: "
@@ -328,26 +290,27 @@ class SenderRun:
         try:
             request = self.arrivals(handle, before + 1)[before]
         except TimeoutError:
-            raise DeliveryFailure(
+            raise HandshakeMissing(
                 "no validation request arrived after pressing validate",
-                expected=f"a {rule['method']} carrying the secret to {handle.url}",
+                expected=f"a {rule.method} carrying the secret to {handle.url}",
             ) from None
         found = validation_secrets(self.profile, request)
         missing = [where for where, value in found.items() if not value]
         if missing:
-            raise DeliveryFailure(
+            raise HandshakeMissing(
                 f"the validation request has no secret in its {' and '.join(missing)}",
-                request=request,
-                expected=f"the secret in the {' and '.join(rule['secret_in'])}",
+                arrived=request,
+                expected=f"the secret in the {' and '.join(rule.secret_in)}",
             )
         secret = next(iter(found.values()))
         status, answer = self.mock.call(
             "POST", f"/webhooks/{handle.webhook_id}/confirm", {"secret": secret}
         )
         if status != 200:
-            raise SubscriptionFailure(
+            raise ApiCallFailed(
                 "confirming with the secret the endpoint received failed",
-                response=f"{status} {answer}",
+                api=f"{status} {answer}",
+                status=status,
                 expected="200 and the webhook active",
             )
         handle.handshakes = len(self.received(handle))
@@ -369,17 +332,15 @@ class SenderRun:
 
     def _secret_for(self) -> str | None:
         """The secret to subscribe with: what the authenticity kind takes from a subscription."""
-        rule = self.profile.semantics["authenticity"]
-        origin = rule.get("value_from", {})
-        if "account_setting" in origin:
-            return self.account_secret(origin["account_setting"])
-        if "subscription_field" in origin:
+        rule = self.profile.semantics.authenticity
+        if rule.account_setting is not None:
+            return self.account_secret(rule.account_setting)
+        if rule.per_subscription:
             return f"hc-{secrets.token_hex(6)}"
         return None
 
     def _subscription_secret(self, secret: str | None) -> str | None:
-        origin = self.profile.semantics["authenticity"].get("value_from", {})
-        return secret if "subscription_field" in origin else None
+        return secret if self.profile.semantics.authenticity.per_subscription else None
 
     def account_secret(self, setting: str) -> str | None:
         """An account-wide value (HireHop's export key): --secret, or the mock's setting."""
@@ -394,15 +355,9 @@ class SenderRun:
 
     def _mock_webhook(self, event: str, url: str, secret: str | None) -> Any:
         """A webhook made as a person would in the settings screen, through the mock."""
-        body: dict[str, Any] = {"profile": self.mock_profile, "url": url}
-        if self.profile.semantics["subscription"]["events_per_subscription"] == "many":
-            body["events"] = [event]
-        else:
-            body["event"] = event
-        origin = self.profile.semantics["authenticity"].get("value_from", {})
-        if "subscription_field" in origin and secret is not None:
-            body[origin["subscription_field"]] = secret
-        return self.mock.checked("POST", "/webhooks", body)["id"]  # type: ignore[union-attr]
+        assert self.mock is not None  # _check_can_run made sure of a way to subscribe
+        assert self.mock_profile is not None
+        return self.mock.create_webhook(self.profile, self.mock_profile, event, url, secret)["id"]
 
     def move(self, handle: Handle) -> Handle:
         """Point the handle's subscription at a new capture path; the handle for the new URL."""
@@ -418,8 +373,11 @@ class SenderRun:
         if self.client is not None and handle.subscription is not None:
             answer = self.client.update(handle.subscription, target_url=moved.url)
             if not answer.ok:
-                raise SubscriptionFailure(
-                    "changing the target URL failed", response=answer.summary(), expected="2xx"
+                raise ApiCallFailed(
+                    "changing the target URL failed",
+                    api=answer.summary(),
+                    status=answer.status,
+                    expected="2xx",
                 )
         elif self.mock is not None:
             self.mock.checked("PATCH", f"/webhooks/{handle.webhook_id}", {"url": moved.url})
@@ -530,12 +488,7 @@ class SenderRun:
 
 
 def run_sender(
-    profile: Profile,
-    options: SenderOptions,
-    *,
-    checks: Sequence[str] = (),
-    exclude_checks: Sequence[str] = (),
-    progress: Progress | None = None,
+    profile: Profile, options: SenderOptions, *, progress: Progress | None = None
 ) -> Report:
     """Run the sender suite for `profile` against the sender `options.api` and report.
 
@@ -546,7 +499,8 @@ def run_sender(
     progress = progress or Progress(enabled=False)
     if options.time_scale <= 0:
         raise HarnessError("--time-scale must be more than 0")
-    chosen = registry.select(registry.registered("sender", profile), checks, exclude_checks)
+    found = registry.registered("sender", profile)
+    chosen = registry.select(found, options.checks, options.exclude_checks)
     started, clock = now_iso(), time.perf_counter()
     results = []
     with SenderRun(profile, options) as run:
@@ -592,7 +546,7 @@ def _run_check(run: SenderRun, check: registry.Check, event: str | None) -> Resu
         else:
             check.function(run, event)
     except ConformanceFailure as exc:
-        if isinstance(exc, SenderFailure) and not exc.source:
+        if not exc.source:
             exc.source = result.source
         result.status = "failed"
         result.failures.append(exc)

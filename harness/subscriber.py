@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.errors import HarnessError, SubscriptionFailure, TargetUnreachable
+from harness.errors import ApiNoAnswer, HarnessError, TargetUnreachable
 from harness.profiles import Operation, Profile
+from harness.semantics import SubscriptionRule
 from harness.targets import Target
 from harness.transport import HttpClient, TransportError, call_json
 
@@ -69,7 +70,7 @@ class SubscriptionClient:
         timeout: float = 10.0,
         http: HttpClient | None = None,
     ) -> None:
-        if profile.semantics["subscription"]["management"] != "api":
+        if not profile.semantics.subscription.managed_by_api:
             raise HarnessError(
                 f"profile {profile.name!r} has no subscription API: its subscriptions are "
                 "made in the provider's settings screen"
@@ -83,10 +84,8 @@ class SubscriptionClient:
             self.headers["Authorization"] = f"Basic {token}"
         self.timeout = timeout
         self.http = http or HttpClient()
-        rule = profile.semantics["subscription"]
-        self.fields: dict[str, str] = rule["fields"]
-        self.request_fields: dict[str, str] = {**self.fields, **rule.get("request_fields", {})}
-        self.path_values: dict[str, Any] = dict(rule.get("path_parameters", {}))
+        self.rule = profile.semantics.subscription
+        self.path_values: dict[str, Any] = dict(self.rule.path_parameters)
 
     # The roles.
 
@@ -107,7 +106,10 @@ class SubscriptionClient:
     def list(self) -> tuple[ApiResponse, list[Subscription]]:
         """Every subscription the API lists."""
         response = self._call("list")
-        items = response.body.get("data", []) if isinstance(response.body, dict) else response.body
+        field = self.rule.vocabulary.list.items
+        items = response.body.get(field, []) if isinstance(response.body, dict) and field else []
+        if isinstance(response.body, list):
+            items = response.body
         found = [self.parse(item) for item in items or [] if isinstance(item, dict)]
         return response, [s for s in found if s is not None]
 
@@ -136,7 +138,7 @@ class SubscriptionClient:
         if self.can("get"):
             return self.get(subscription)[1]
         _, listed = self.list()
-        return next((s for s in listed if _same(s, subscription, self.fields)), None)
+        return next((s for s in listed if _same(s, subscription, self.rule)), None)
 
     def parse(self, item: Any) -> Subscription | None:
         """A subscription from an API object, by the profile's field names."""
@@ -144,12 +146,12 @@ class SubscriptionClient:
             item = item[0]
         if not isinstance(item, dict):
             return None
-        active_field = self.fields.get("active")
+        fields = self.rule.fields
         return Subscription(
-            id=item.get(self.fields.get("id", "id")),
-            event=item.get(self.fields["event"], ""),
-            target_url=item.get(self.fields["target_url"], ""),
-            active=item.get(active_field) if active_field else None,
+            id=item.get(fields.id or "id"),
+            event=item.get(fields.event or "", ""),
+            target_url=item.get(fields.target_url or "", ""),
+            active=item.get(fields.active) if fields.active else None,
             raw=item,
         )
 
@@ -173,7 +175,7 @@ class SubscriptionClient:
         examples = list(media.get("examples", {}).values())
         body = dict(examples[0]["value"]) if examples and role == "create" else {}
         for part, value in values.items():
-            name = self.request_fields.get(part, self.fields.get(part))
+            name = self.rule.request_field(part)
             if not name or (declared and name not in declared):
                 continue
             if value is None:
@@ -219,7 +221,7 @@ class SubscriptionClient:
                 raise TargetUnreachable(
                     f"cannot reach the subscription API at {url}: {exc}"
                 ) from None
-            raise SubscriptionFailure(  # reachable, but no answer: a broken API
+            raise ApiNoAnswer(  # reachable, but no answer: a broken API
                 f"{operation.method} {url} got no answer: {exc}",
                 expected="an HTTP answer from the subscription API",
             ) from None
@@ -238,8 +240,8 @@ def _declared(profile: Profile, schema: Any) -> set[str]:
     return names
 
 
-def _same(a: Subscription, b: Subscription, fields: Mapping[str, str]) -> bool:
-    if "id" in fields and a.id is not None and b.id is not None:
+def _same(a: Subscription, b: Subscription, rule: SubscriptionRule) -> bool:
+    if rule.fields.id is not None and a.id is not None and b.id is not None:
         return str(a.id) == str(b.id)
     return a.event == b.event
 

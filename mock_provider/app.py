@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from harness.errors import HarnessError
+from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 from harness.profiles import Catalog, Profile, load_profiles
 from harness.targets import Resolver, TargetRule, system_resolver
 from mock_provider import auth, dashboard
@@ -27,9 +28,9 @@ from mock_provider.control import PREFIX, ControlApi
 from mock_provider.delivery import Engine
 from mock_provider.faults import Faults
 from mock_provider.guard import Guard
-from mock_provider.jsonapi import DEFAULT_BODY_LIMIT, ApiError, refuse_other_bodies
+from mock_provider.http_json import DEFAULT_BODY_LIMIT, ApiError, refuse_other_bodies
 from mock_provider.outbound import DEFAULT_TIMEOUT, Outbound
-from mock_provider.resources import ProfileApi
+from mock_provider.profile_api import ProfileApi
 from mock_provider.store import Store
 from mock_provider.subscriptions import Subscriptions, new_secret
 
@@ -46,8 +47,8 @@ class MockConfig:
     faults: list[str] = field(default_factory=list)
     allow_targets: list[str] = field(default_factory=list)
     plan: str | None = None
-    api_key: str = auth.DEFAULT_API_KEY
-    basic_auth: str = auth.DEFAULT_BASIC_AUTH
+    api_key: str = DEFAULT_API_KEY
+    basic_auth: str = DEFAULT_BASIC_AUTH
     timeout: float = DEFAULT_TIMEOUT
     workers: int = 8
     body_limit: int = DEFAULT_BODY_LIMIT
@@ -66,7 +67,7 @@ def _check(config: MockConfig, profiles: Iterable[Profile]) -> None:
     if ":" not in config.basic_auth:
         raise HarnessError("--basic-auth must be USER:PASSWORD")
     if config.plan is not None:
-        plans = {p for profile in profiles for p in profile.semantics["quotas"]["limits"]}
+        plans = {p for profile in profiles for p in profile.semantics.quotas.limits}
         if config.plan not in plans:
             known = ", ".join(sorted(plans)) or "none: the served profiles have no quotas"
             raise HarnessError(f"unknown plan {config.plan!r} (known: {known})")
@@ -112,7 +113,7 @@ class Mock:
                 profile, self.subscriptions, self.store, self.engine, credentials, config.body_limit
             )
             for name, profile in self.profiles.items()
-            if profile.semantics["subscription"]["management"] == "api"
+            if profile.semantics.subscription.managed_by_api
         }
         self.control = ControlApi(self)
         self._account_settings()
@@ -120,8 +121,7 @@ class Mock:
     def _account_settings(self) -> None:
         """Give every account setting a value the first time (kept across restarts)."""
         for profile in self.profiles.values():
-            source = profile.semantics["authenticity"].get("value_from") or {}
-            name = source.get("account_setting")
+            name = profile.semantics.authenticity.account_setting
             if name and self.store.setting(profile.name, name) is None:
                 self.store.set_setting(profile.name, name, new_secret()[:12])
 

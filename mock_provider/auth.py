@@ -1,8 +1,8 @@
-"""Credentials for a profile's subscription API, taken from its OpenAPI security schemes.
+"""Whether a request to a profile's subscription API presents the credentials it needs.
 
-An `apiKey` scheme in a header, an HTTP `bearer` scheme and an HTTP `basic` scheme are
-understood; the operation's `security` (or the document's) lists the alternatives, any one
-of which lets a request in. A profile without security schemes needs no credentials.
+The schemes come from the profile's OpenAPI document (`harness.security`); the mock accepts
+its configured API key (for apiKey and bearer schemes) and basic credentials. Any one of an
+operation's alternatives lets a request in; a profile without security schemes needs none.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
+from harness.security import Scheme, requirements, schemes
 
 
 @dataclass(frozen=True)
@@ -29,31 +30,19 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _scheme_accepts(
-    scheme: Mapping[str, Any], headers: Mapping[str, str], creds: Credentials
-) -> bool:
-    kind = scheme.get("type")
-    authorization = headers.get("authorization", "")
-    if kind == "apiKey" and scheme.get("in") == "header":
-        return _same(headers.get(scheme["name"].lower(), ""), creds.api_key)
-    if kind == "http" and scheme.get("scheme", "").lower() == "bearer":
-        word, _, token = authorization.partition(" ")
-        return word.lower() == "bearer" and _same(token.strip(), creds.api_key)
-    if kind == "http" and scheme.get("scheme", "").lower() == "basic":
-        word, _, encoded = authorization.partition(" ")
-        if word.lower() != "basic":
-            return False
+def _accepts(scheme: Scheme, headers: Mapping[str, str], creds: Credentials) -> bool:
+    word, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.kind == "api-key" and scheme.header:
+        return _same(headers.get(scheme.header.lower(), ""), creds.api_key)
+    if scheme.kind == "bearer":
+        return word.lower() == "bearer" and _same(value.strip(), creds.api_key)
+    if scheme.kind == "basic" and word.lower() == "basic":
         try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
             return False
         return _same(decoded, creds.basic_auth)
     return False
-
-
-def requirements(openapi: Mapping[str, Any], operation: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The security alternatives for an operation: a list of {scheme name: scopes}."""
-    return list(operation.get("security", openapi.get("security", [])))
 
 
 def check(
@@ -66,31 +55,16 @@ def check(
     alternatives = requirements(openapi, operation)
     if not alternatives:
         return None
-    schemes = openapi.get("components", {}).get("securitySchemes", {})
     lowered = {k.lower(): v for k, v in headers.items()}
-    for requirement in alternatives:
-        if not requirement:
-            return None  # an empty requirement means anonymous access is allowed
-        if all(
-            name in schemes and _scheme_accepts(schemes[name], lowered, creds)
-            for name in requirement
-        ):
-            return None
-    names = sorted({name for requirement in alternatives for name in requirement})
-    described = []
-    for name in names:
-        scheme = schemes.get(name, {})
-        if scheme.get("type") == "apiKey":
-            described.append(f"header {scheme.get('name')}: KEY")
-        elif scheme.get("type") == "http":
-            described.append(f"Authorization: {scheme.get('scheme', '').capitalize()} ...")
-    return "missing or wrong credentials; send one of: " + "; ".join(described)
+    for needed in alternatives:
+        if all(_accepts(scheme, lowered, creds) for scheme in needed):
+            return None  # an empty alternative: anonymous access is allowed
+    named = dict.fromkeys(s.presented_as for needed in alternatives for s in needed)
+    return "missing or wrong credentials; send one of: " + "; ".join(named)
 
 
 def challenge_header(openapi: Mapping[str, Any]) -> dict[str, str]:
     """A WWW-Authenticate header for a 401, when the API takes basic auth."""
-    schemes = openapi.get("components", {}).get("securitySchemes", {})
-    for scheme in schemes.values():
-        if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
-            return {"WWW-Authenticate": 'Basic realm="hookconform mock"'}
+    if any(s.kind == "basic" for s in schemes(openapi).values()):
+        return {"WWW-Authenticate": 'Basic realm="hookconform mock"'}
     return {}

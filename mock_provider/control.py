@@ -19,12 +19,11 @@ from werkzeug.wrappers import Request, Response
 from harness.errors import HarnessError
 from harness.profiles import Profile
 from harness.transport import FRAMING, header_problem
-from harness.wire import set_pointer
+from harness import pointers
 from mock_provider import control_openapi, served_openapi
 from mock_provider.faults import FAULTS, check_names
-from mock_provider.jsonapi import MAX_DEPTH, ApiError, depth, field, json_response, read_object
+from mock_provider.http_json import MAX_DEPTH, ApiError, depth, field, json_response, read_object
 from mock_provider.outbound import Outcome
-from mock_provider.resources import CURSOR_PARAMETERS
 from mock_provider.store import DELIVERY_STATUSES, Delivery, Subscription
 from mock_provider.subscriptions import new_secret
 
@@ -87,7 +86,7 @@ def apply_overrides(payload: Any, overrides: dict[str, Any]) -> Any:
         if where.count("/") > MAX_DEPTH:
             raise ApiError(422, "pointer too deep", f"a pointer has at most {MAX_DEPTH} segments")
         try:
-            set_pointer(payload, where, copy.deepcopy(value))
+            pointers.put(payload, where, copy.deepcopy(value))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise ApiError(
                 409,
@@ -217,7 +216,7 @@ class ControlApi:
                     {
                         "name": p.name,
                         "title": p.title,
-                        "management": p.semantics["subscription"]["management"],
+                        "management": p.semantics.subscription.management,
                         "events": list(p.events),
                     }
                     for p in self.mock.profiles.values()
@@ -229,7 +228,7 @@ class ControlApi:
         """A served profile's OpenAPI document, its server being this mock."""
         if name not in self.mock.profiles:
             raise ApiError(404, "not found", f"{name!r} is not served")
-        served = served_openapi.document(self.mock, self.mock.profiles[name], CURSOR_PARAMETERS)
+        served = served_openapi.document(self.mock, self.mock.profiles[name])
         return json_response(served)
 
     def trigger(self, request: Request) -> Response:
@@ -464,17 +463,16 @@ def _query(request: Request, name: str) -> str | None:
 
 
 def _settings_screen(profile: Profile) -> bool:
-    return profile.semantics["subscription"]["management"] == "settings-screen"
+    return not profile.semantics.subscription.managed_by_api
 
 
 def _secret_field(profile: Profile) -> str | None:
-    source = profile.semantics["authenticity"].get("value_from") or {}
-    return source.get("subscription_field")
+    return profile.semantics.authenticity.subscription_field
 
 
 def _account_settings(profile: Profile) -> list[str]:
-    source = profile.semantics["authenticity"].get("value_from") or {}
-    return [source["account_setting"]] if "account_setting" in source else []
+    setting = profile.semantics.authenticity.account_setting
+    return [setting] if setting else []
 
 
 def _events(body: dict[str, Any], *, required: bool) -> list[str] | None:

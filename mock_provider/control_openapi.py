@@ -50,7 +50,7 @@ def document(mock: Mock) -> dict[str, Any]:
     found = copy.deepcopy(_static())
     schemas = found["components"]["schemas"]
     profiles = list(mock.profiles.values())
-    screens = [p for p in profiles if p.semantics["subscription"]["management"] != "api"]
+    screens = [p for p in profiles if not p.semantics.subscription.managed_by_api]
     schemas["ProfileName"] = {"enum": [p.name for p in profiles]}
     schemas["EventType"] = {"enum": sorted({e for p in profiles for e in p.events})}
     schemas["FaultName"] = {"enum": list(FAULTS)}
@@ -133,7 +133,7 @@ def _trigger(profile: Profile, named: bool) -> dict[str, Any]:
 
 def _events(profiles: Sequence[Profile]) -> dict[str, Any]:
     events = {"enum": sorted({e for p in profiles for e in p.events})}
-    many = any(p.semantics["subscription"]["events_per_subscription"] == "many" for p in profiles)
+    many = any(not p.semantics.subscription.one_event for p in profiles)
     array: dict[str, Any] = {"type": "array", "items": events, "minItems": 1}
     if not many:
         array["maxItems"] = 1
@@ -141,10 +141,7 @@ def _events(profiles: Sequence[Profile]) -> dict[str, Any]:
 
 
 def _secret_fields(profiles: Sequence[Profile]) -> dict[str, Any]:
-    fields = {
-        p.semantics["authenticity"].get("value_from", {}).get("subscription_field")
-        for p in profiles
-    }
+    fields = {p.semantics.authenticity.subscription_field for p in profiles}
     token = {"type": "string", "description": "absent or empty: the mock makes one"}
     return {name: token for name in sorted(f for f in fields if f)}
 
@@ -181,7 +178,7 @@ def _webhook_update(screens: Sequence[Profile]) -> dict[str, Any]:
 
 
 def _account_settings(profile: Profile) -> list[str]:
-    setting = profile.semantics["authenticity"].get("value_from", {}).get("account_setting")
+    setting = profile.semantics.authenticity.account_setting
     return [setting] if setting else []
 
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from mock_provider.control import NO_DATA, PREFIX, delivery_view
-from mock_provider.jsonapi import ApiError, parse_json
+from mock_provider.http_json import ApiError, parse_json
 
 if TYPE_CHECKING:
     from mock_provider.app import Mock
@@ -156,9 +156,7 @@ def _forms(mock: Mock) -> str:
         "<button>Trigger</button></form></div>",
     ]
     screens = [
-        p.name
-        for p in mock.profiles.values()
-        if p.semantics["subscription"]["management"] == "settings-screen"
+        p.name for p in mock.profiles.values() if not p.semantics.subscription.managed_by_api
     ]
     if screens:
         html += [
@@ -181,7 +179,7 @@ def _subscriptions(mock: Mock) -> str:
         view = mock.control.subscription_view(subscription)
         actions = ""
         profile = mock.profiles[subscription.profile]
-        if profile.semantics["handshake"]["kind"] == "secret-confirmation":
+        if profile.semantics.handshake.confirmation:
             actions += (
                 _form(mock, f"validate/{subscription.id}") + "<button>Validate</button></form> "
             )

@@ -21,36 +21,29 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from harness import pointers
 from harness.profiles import Profile
-from harness.wire import WireRequest, delivery_request, encode, get_pointer
-from mock_provider.faults import Faults
+from harness.semantics import RetryRule
+from harness.wire import WireRequest, delivery_request, encode
+from mock_provider.faults import Fault, Faults
 from mock_provider.outbound import Outbound, Outcome
 from mock_provider.store import Attempt, Delivery, Record, Store, Subscription
 
 log = logging.getLogger(__name__)
 
-# How long the out-of-order fault holds a delivery waiting for a newer one to overtake it. Not
-# scaled: it must stay well past the sender suite's latency slack (1.5 s) at any time scale.
+# How long the out-of-order fault holds a delivery waiting for a newer one to overtake it, and
+# how far past the latency promise the slow fault holds a first attempt. Not scaled: it must
+# stay well past the sender suite's latency slack (1.5 s) at any time scale.
 OUT_OF_ORDER_HOLD = 3.0
 OUT_OF_ORDER_GAP = 0.05
 
 
 def authenticity_secret(profile: Profile, subscription: Subscription, store: Store) -> str | None:
     """The value the authenticity kind sends: from the subscription or an account setting."""
-    source = profile.semantics["authenticity"].get("value_from") or {}
-    if "account_setting" in source:
-        return store.setting(profile.name, source["account_setting"])
+    setting = profile.semantics.authenticity.account_setting
+    if setting is not None:
+        return store.setting(profile.name, setting)
     return subscription.secret
-
-
-def _drop_pointer(document: Any, pointer: str) -> None:
-    parent, _, last = pointer.rpartition("/")
-    try:
-        container = get_pointer(document, parent) if parent else document
-    except (KeyError, IndexError, TypeError, ValueError):
-        return
-    if isinstance(container, dict):
-        container.pop(last.replace("~1", "/").replace("~0", "~"), None)
 
 
 def _drift_candidates(payload: Any) -> list[Any]:
@@ -80,7 +73,7 @@ def event_headers(profile: Profile, event: str) -> dict[str, str]:
     Each comes from its schema (default, const, examples, enum) or is the first of a few
     plain candidates that the schema accepts; a header nothing fits is left out.
     """
-    own = profile.semantics["authenticity"].get("header") or ""
+    own = profile.semantics.authenticity.header or ""
     values = {}
     for header in profile.event(event).headers:
         if header.name.lower() == own.lower():
@@ -104,23 +97,23 @@ def build_request(
     headers: dict[str, str] | None = None,
 ) -> WireRequest:
     """The request for one attempt, with the event's headers and the active faults applied."""
-    rule = profile.semantics["authenticity"]
-    if "wrong-challenge" in faults and rule["kind"] != "none":
+    rule = profile.semantics.authenticity
+    if Fault.WRONG_CHALLENGE in faults and not rule.none:
         secret = f"wrong-{secret or 'challenge'}"
     request = delivery_request(profile, payload, secret=secret, extra_headers=headers)
-    if "schema-drift" in faults:
+    if Fault.SCHEMA_DRIFT in faults:
         checked = profile.event(event)
         for candidate in _drift_candidates(payload):
             drifted = delivery_request(profile, candidate, secret=secret, extra_headers=headers)
             if checked.errors(drifted.json()):
                 request = drifted
                 break
-    if "missing-challenge" in faults and rule.get("header"):
-        headers = {k: v for k, v in request.headers.items() if k != rule["header"]}
+    if Fault.MISSING_CHALLENGE in faults and rule.header:
+        headers = {k: v for k, v in request.headers.items() if k != rule.header}
         request = WireRequest(request.method, headers, request.body, request.query)
-    if "drop-token" in faults and rule["kind"] == "body-token":
+    if Fault.DROP_TOKEN in faults and rule.kind == "body-token" and rule.pointer:
         body = request.json()
-        _drop_pointer(body, rule["pointer"])
+        pointers.remove(body, rule.pointer)
         request = WireRequest(request.method, request.headers, encode(body), request.query)
     return request
 
@@ -151,6 +144,7 @@ class Engine:
         self.outbound = outbound
         self.time_scale = time_scale
         self.workers = workers
+        self.reserve = max(1, workers // 4)  # workers kept for origins that have none busy
         # Attempts are logged by one writer thread, many per transaction (group commit); a
         # delivery stays claimed until its log is committed.
         self._log: queue.Queue[Record | _Done | None] = queue.Queue()
@@ -237,7 +231,7 @@ class Engine:
         """Whether a subscription gets deliveries now."""
         if subscription.active:
             return True
-        return subscription.state == "pending" and "skip-validation" in self.faults
+        return subscription.state == "pending" and Fault.SKIP_VALIDATION in self.faults
 
     def trigger(
         self,
@@ -256,12 +250,17 @@ class Engine:
             for s in self.store.subscriptions(profile.name)
             if event in s.events and self.receives(s)
         ]
-        hold = "out-of-order" in self.faults
+        hold = Fault.OUT_OF_ORDER in self.faults
+        due = now + (OUT_OF_ORDER_HOLD if hold else 0.0)
+        if Fault.SLOW in self.faults:
+            # Past the promise however it is scaled, by as much as the out-of-order hold.
+            promise = (profile.semantics.latency.max_seconds or 0.0) * self.time_scale
+            due = max(due, now + promise + OUT_OF_ORDER_HOLD)
         event_id, deliveries = self.store.add_event(
             profile.name,
             event,
             payload,
-            [(s.id, s.target_url, now + OUT_OF_ORDER_HOLD if hold else now) for s in targets],
+            [(s.id, s.target_url, due) for s in targets],
             {**event_headers(profile, event), **(headers or {})},
         )
         if hold:
@@ -311,18 +310,20 @@ class Engine:
                 self._wake.notify_all()
 
     def _take(self) -> tuple[int, str] | None:
-        """The next claimed delivery whose origin has less than its share of busy workers.
+        """The next claimed delivery whose origin may have another worker.
 
-        Each origin with work gets `workers // origins` workers at most (one at least), so a
-        receiver that hangs until the deadline holds only its share, never everyone's.
+        Each origin with work gets `workers // origins` workers at most (one at least), and
+        beyond its first only while more than `reserve` workers are free: origins come and
+        go (a retry waiting for its time has no work now), so without the reserve receivers
+        that hang until their deadline could take every worker between two bursts, and the
+        next delivery to a healthy receiver would wait out their deadlines.
         """
-        active = {o for o, q in self._waiting.items() if q} | {
-            o for o, n in self._busy.items() if n
-        }
+        active = set(self._waiting) | {o for o, n in self._busy.items() if n}
         share = max(1, self.workers // max(len(active), 1))
+        free = self.workers - sum(self._busy.values())
         for origin in list(self._waiting):
-            waiting = self._waiting[origin]
-            if waiting and self._busy[origin] < share:
+            waiting, busy = self._waiting[origin], self._busy[origin]
+            if waiting and busy < share and (busy == 0 or free > self.reserve):
                 # Round robin: the origin served goes to the back of the line.
                 self._waiting[origin] = self._waiting.pop(origin)
                 self._busy[origin] += 1
@@ -370,22 +371,21 @@ class Engine:
         outcome = self.outbound.send(subscription.target_url, request)
         attempt = _attempt_record(number, request, outcome)
         semantics = profile.semantics
-        if semantics["fire_and_forget"]["enabled"]:
+        if semantics.fire_and_forget.enabled:
             self._record(delivery_id, attempt, status="delivered")
             return
-        gone = semantics["gone"]
-        if outcome.status_code in gone["statuses"] and "ignore-gone" not in self.faults:
-            self._gone(delivery_id, attempt, subscription, gone["action"], outcome)
+        gone = semantics.gone
+        if gone.ends(outcome.status_code) and Fault.IGNORE_GONE not in self.faults:
+            self._gone(delivery_id, attempt, subscription, gone.action, outcome)
             return
-        retry = semantics["retry"]
+        retry = semantics.retry
+        answered = outcome.status_code is not None
         accepted = outcome.category == "2xx" or (
-            retry["enabled"]
-            and outcome.status_code is not None
-            and outcome.category not in retry["retry_on"]
+            retry.enabled and answered and not retry.retries(outcome.category)
         )
         if accepted:
             self._record(delivery_id, attempt, status="delivered")
-            if "duplicate-delivery" in self.faults:
+            if Fault.DUPLICATE_DELIVERY in self.faults:
                 again = self.outbound.send(subscription.target_url, request)
                 self._record(
                     delivery_id, _attempt_record(number + 1, request, again), status="delivered"
@@ -419,11 +419,11 @@ class Engine:
         delivery: Delivery,
         attempt: Attempt,
         subscription: Subscription,
-        retry: dict[str, Any],
+        retry: RetryRule,
     ) -> None:
         number = attempt.number
         notifications = []
-        if number - 1 in (retry.get("notify_at_retries") or []):
+        if number - 1 in retry.notify_at_retries:
             notifications.append(
                 (
                     subscription.id,
@@ -432,21 +432,13 @@ class Engine:
                     f" failed: {_describe(attempt)}",
                 )
             )
-        if not retry["enabled"] or "no-retry" in self.faults:
+        if not retry.enabled or Fault.NO_RETRY in self.faults:
             self._record(delivery.id, attempt, status="failed", notifications=notifications)
             return
-        schedule = retry["schedule"]
-        delay = schedule[min(number - 1, len(schedule) - 1)]
-        next_due = time.time() + delay * self.time_scale
-        max_attempts = retry.get("max_attempts")
-        window = retry.get("window_seconds")
+        next_due = time.time() + retry.delay(number) * self.time_scale
         # The window is measured on the schedule's own clock (the next attempt's offset from
         # the event), so the time the attempts themselves take does not shorten it.
-        offset = sum(schedule[min(i, len(schedule) - 1)] for i in range(number))
-        exhausted = (max_attempts is not None and number >= max_attempts) or (
-            window is not None and offset > window
-        )
-        if not exhausted:
+        if not retry.exhausted(number):
             self._record(
                 delivery.id,
                 attempt,
@@ -457,7 +449,7 @@ class Engine:
             return
         change = None
         message = f"delivery {delivery.id} abandoned after {number} attempts"
-        if retry["on_exhaustion"] == "deactivate":
+        if retry.deactivates:
             change = (subscription.id, "inactive", f"retries exhausted after {number} attempts")
             message += "; the subscription is deactivated"
         notifications.append((subscription.id, "exhausted", message))
@@ -487,7 +479,7 @@ def _describe(attempt: Attempt) -> str:
     return attempt.error or f"HTTP {attempt.status_code}"
 
 
-def body_of(attempt: Attempt) -> Any:
+def attempt_body(attempt: Attempt) -> Any:
     """The JSON body an attempt sent (its text when it is not JSON)."""
     text = attempt.request.get("body", "")
     try:

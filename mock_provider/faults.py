@@ -1,29 +1,49 @@
-"""Named faults: deliberate deviations from a profile's promises.
+"""Named faults: deliberate deviations from a profile's promises, a closed set.
 
 They exist so the sender checks can prove they catch a real deviation, and so receiver
 authors can rehearse a misbehaving provider. Each is switched on with `--fault NAME` or
-`PUT /_mock/faults` and shows in what is delivered.
+`PUT /_mock/faults` and shows in what is delivered. Code names a fault by its `Fault` member,
+never by a string, so a misspelt fault is a type error, not a fault that silently never
+fires; an unknown name from a user is an `UnknownFaultError` at every entry.
 """
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Iterable
 
 from harness.errors import HarnessError
 
+
+class Fault(enum.StrEnum):
+    NO_RETRY = "no-retry"
+    IGNORE_GONE = "ignore-gone"
+    NO_OVERWRITE = "no-overwrite"
+    WRONG_CHALLENGE = "wrong-challenge"
+    MISSING_CHALLENGE = "missing-challenge"
+    SCHEMA_DRIFT = "schema-drift"
+    DUPLICATE_DELIVERY = "duplicate-delivery"
+    OUT_OF_ORDER = "out-of-order"
+    SLOW = "slow"
+    SKIP_VALIDATION = "skip-validation"
+    DROP_TOKEN = "drop-token"
+    NO_HOOK_SECRET = "no-hook-secret"
+
+
 FAULTS: dict[str, str] = {
-    "no-retry": "a failed attempt is never retried, whatever the retry policy says",
-    "ignore-gone": "a Gone answer (e.g. 410) is treated as an ordinary failure",
-    "no-overwrite": "a create for an existing key adds a second subscription",
-    "wrong-challenge": "the authenticity value (challenge, token, key, signature) is wrong",
-    "missing-challenge": "the authenticity header (challenge or signature) is left out",
-    "schema-drift": "the delivered body breaks the event schema",
-    "duplicate-delivery": "every successful delivery is sent a second time",
-    "out-of-order": "deliveries to a subscription are held and sent newest first",
-    "skip-validation": "subscriptions get deliveries before their handshake is complete",
-    "drop-token": "the authenticity token is left out of the body",
-    "no-hook-secret": "create skips the X-Hook-Secret handshake and activates at once",
+    Fault.NO_RETRY: "a failed attempt is never retried, whatever the retry policy says",
+    Fault.IGNORE_GONE: "a Gone answer (e.g. 410) is treated as an ordinary failure",
+    Fault.NO_OVERWRITE: "a create for an existing key adds a second subscription",
+    Fault.WRONG_CHALLENGE: "the authenticity value (challenge, token, key, signature) is wrong",
+    Fault.MISSING_CHALLENGE: "the authenticity header (challenge or signature) is left out",
+    Fault.SCHEMA_DRIFT: "the delivered body breaks the event schema",
+    Fault.DUPLICATE_DELIVERY: "every successful delivery is sent a second time",
+    Fault.OUT_OF_ORDER: "deliveries to a subscription are held and sent newest first",
+    Fault.SLOW: "every first attempt is held past the profile's latency promise (scaled)",
+    Fault.SKIP_VALIDATION: "subscriptions get deliveries before their handshake is complete",
+    Fault.DROP_TOKEN: "the authenticity token is left out of the body",
+    Fault.NO_HOOK_SECRET: "create skips the X-Hook-Secret handshake and activates at once",
 }
 
 
@@ -31,15 +51,15 @@ class UnknownFaultError(HarnessError):
     """A fault name the mock does not know."""
 
 
-def check_names(names: Iterable[str]) -> list[str]:
-    """The names, deduplicated in order; `UnknownFaultError` for any unknown one."""
+def check_names(names: Iterable[str]) -> list[Fault]:
+    """The faults named, deduplicated in order; `UnknownFaultError` for any unknown name."""
     names = list(dict.fromkeys(names))
     unknown = [n for n in names if n not in FAULTS]
     if unknown:
         raise UnknownFaultError(
             f"unknown fault(s) {', '.join(map(repr, unknown))} (known: {', '.join(FAULTS)})"
         )
-    return names
+    return [Fault(n) for n in names]
 
 
 class Faults:
@@ -49,12 +69,14 @@ class Faults:
         self._lock = threading.Lock()
         self._active = frozenset(check_names(names))
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._active
+    def __contains__(self, fault: Fault) -> bool:
+        if not isinstance(fault, Fault):
+            raise TypeError(f"faults are Fault members, not {fault!r}")
+        return fault in self._active
 
     @property
     def active(self) -> list[str]:
-        return [name for name in FAULTS if name in self._active]
+        return [str(fault) for fault in Fault if fault in self._active]
 
     def replace(self, names: Iterable[str]) -> list[str]:
         """Make exactly `names` active; the new list."""

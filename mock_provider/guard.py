@@ -23,7 +23,7 @@ import secrets
 
 from werkzeug.wrappers import Request
 
-from mock_provider.jsonapi import ApiError
+from mock_provider.http_json import ApiError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

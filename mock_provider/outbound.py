@@ -18,7 +18,7 @@ from typing import Any
 from harness.targets import Target, TargetRefused, TargetRule
 from harness.transport import HttpClient, TransportError
 from harness.wire import WireRequest
-from mock_provider.jsonapi import ApiError
+from mock_provider.http_json import ApiError
 
 EXCERPT_BYTES = 2048
 DEFAULT_TIMEOUT = 10.0

@@ -21,13 +21,14 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from mock_provider.auth import requirements
+from harness.security import requirements
 from mock_provider.control_openapi import target_url_schema
-from mock_provider.resources import CURSOR_PATTERN
+from mock_provider.profile_api import CURSOR_PATTERN
 
 if TYPE_CHECKING:
     from harness.profiles import Profile
     from mock_provider.app import Mock
+    from mock_provider.profile_api import ProfileApi
 
 JSON = "application/json"
 MOCK_ERROR = "HookconformMockError"
@@ -44,7 +45,7 @@ _WHY = {
 }
 
 
-def document(mock: Mock, profile: Profile, cursors: tuple[str, ...]) -> dict[str, Any]:
+def document(mock: Mock, profile: Profile) -> dict[str, Any]:
     """The profile's document as this mock serves it (see the module docstring)."""
     found = copy.deepcopy(profile.openapi)
     found["servers"] = [{"url": "/" if mock.single else f"/{profile.name}"}]
@@ -54,18 +55,19 @@ def document(mock: Mock, profile: Profile, cursors: tuple[str, ...]) -> dict[str
         "required": ["error", "detail"],
         "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
     }
-    rule = profile.semantics["subscription"]
-    fields = {**rule.get("fields", {}), **rule.get("request_fields", {})}
+    rule = profile.semantics.subscription
     events = {"enum": list(profile.events)}
     stated = {
-        fields.get("target_url"): target_url_schema(mock.outbound.rule.own),
-        fields.get("event"): {"anyOf": [events, {"type": "array", "items": events}]},
+        rule.request_field("target_url"): target_url_schema(mock.outbound.rule.own),
+        rule.request_field("event"): {"anyOf": [events, {"type": "array", "items": events}]},
     }
     stated.pop(None, None)
     api = mock.apis.get(profile.name)
-    roles = {r.operation.operation_id: r.role for r in api.routes} if api else {}
+    roles = {r.operation.operation_id: r.role for r in api.routes.all} if api else {}
+    words = rule.vocabulary.list.query
+    cursors = tuple(words[role] for role in ("after", "before") if role in words)
     if api is not None:
-        _link(found, api, fields.get("id", "id"))
+        _link(found, api, rule.fields.id or "id")
     for item in found.get("paths", {}).values():
         for method in HTTP_METHODS:
             operation = item.get(method)
@@ -77,16 +79,16 @@ def document(mock: Mock, profile: Profile, cursors: tuple[str, ...]) -> dict[str
     return found
 
 
-def _link(openapi: dict[str, Any], api: Any, id_field: str) -> None:
+def _link(openapi: dict[str, Any], api: ProfileApi, id_field: str) -> None:
     """Links from the create's answer to every operation on one subscription."""
-    create = api.by_role.get("create")
+    create = api.routes.by_role.get("create")
     if create is None or api.id_param is None:
         return
-    status, answer = api._success(create.operation)
+    status, answer = api.routes.success(create.operation)
     if JSON not in answer.get("content", {}):
         return
     links = {}
-    for route in api.routes:
+    for route in api.routes.all:
         if (
             route.role in (None, "create", "list", "sample")
             or api.id_param not in route.path_params

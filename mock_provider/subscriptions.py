@@ -1,6 +1,6 @@
 """Subscriptions as the profile's semantics say: targets, overwrite, quotas and handshakes.
 
-Shared by the profile's own subscription API (`resources`) and the control API (settings
+Shared by the profile's own subscription API (`profile_api`) and the control API (settings
 screen profiles). Keyed by semantic kinds only:
 
 - `subscription.model` / `key` / `on_duplicate`: overwrite-per-type replaces the subscription
@@ -19,8 +19,8 @@ from typing import Any
 
 from harness.profiles import Profile
 from harness.wire import hook_secret_request, validation_request
-from mock_provider.faults import Faults
-from mock_provider.jsonapi import ApiError
+from mock_provider.faults import Fault, Faults
+from mock_provider.http_json import ApiError
 from mock_provider.outbound import Outbound, Outcome
 from mock_provider.store import Store, Subscription
 
@@ -62,11 +62,11 @@ class Subscriptions:
         """A new subscription, or the one it overwrote; (subscription, created)."""
         target_url = self.outbound.check(target_url)
         self.check_events(profile, events)
-        semantics = profile.semantics["subscription"]
+        rule = profile.semantics.subscription
         scope = dict(scope or {})
         object = dict(object or {})
         existing = None
-        if semantics["model"] == "overwrite-per-type" and "no-overwrite" not in self.faults:
+        if rule.overwrites and Fault.NO_OVERWRITE not in self.faults:
             key = self._key(profile, events, object, scope)
             existing = next(
                 (
@@ -76,9 +76,9 @@ class Subscriptions:
                 ),
                 None,
             )
-            if existing is not None and semantics.get("on_duplicate") == "reject":
+            if existing is not None and rule.rejects_duplicates:
                 raise ApiError(
-                    semantics.get("duplicate_status", 422),
+                    rule.duplicate_status,
                     "has already been taken",
                     f"a subscription for {', '.join(events)} exists (id {existing.public_id})",
                 )
@@ -121,10 +121,7 @@ class Subscriptions:
                 "unknown event type",
                 f"{', '.join(map(repr, unknown))} is not an event of profile {profile.name!r}",
             )
-        if (
-            profile.semantics["subscription"]["events_per_subscription"] == "one"
-            and len(events) > 1
-        ):
+        if profile.semantics.subscription.one_event and len(events) > 1:
             raise ApiError(422, "one event only", "a subscription of this profile has one event")
 
     def _key(
@@ -134,66 +131,64 @@ class Subscriptions:
         object: Mapping[str, Any],
         scope: Mapping[str, Any],
     ) -> tuple[str, ...]:
-        semantics = profile.semantics["subscription"]
-        event_field = semantics.get("fields", {}).get("event", "event")
-        names = semantics.get("key") or [event_field]
+        rule = profile.semantics.subscription
+        event_field = rule.fields.event or "event"
         values = [
             ",".join(sorted(events)) if name == event_field else str(object.get(name))
-            for name in names
+            for name in rule.identity
         ]
         return (*values, *(str(scope[k]) for k in sorted(scope)))
 
     def _check_quota(self, profile: Profile, events: list[str]) -> None:
-        quotas = profile.semantics["quotas"]
-        limits = quotas.get("limits") or {}
-        if not limits:
+        quotas = profile.semantics.quotas
+        plan = quotas.plan(self.plan)
+        if plan is None:
             return
-        plan = self.plan or quotas.get("default_plan") or next(iter(limits))
-        if plan not in limits:
+        if plan not in quotas.limits:
             raise ApiError(403, "unknown plan", f"plan {plan!r} has no quota in {profile.name!r}")
-        limit = limits[plan]
+        limit = quotas.limits[plan]
         existing = self.store.subscriptions(profile.name)
-        if limit["per"] == "event-type":
+        if limit.per == "event-type":
             for event in events:
                 count = sum(1 for s in existing if event in s.events)
-                if count >= limit["max"]:
+                if count >= limit.max:
                     raise ApiError(
                         403,
                         "quota exceeded",
-                        f"plan {plan!r} allows {limit['max']} webhooks per event type;"
+                        f"plan {plan!r} allows {limit.max} webhooks per event type;"
                         f" {event!r} has {count}",
                     )
-        elif len(existing) >= limit["max"]:
+        elif len(existing) >= limit.max:
             raise ApiError(
                 403,
                 "quota exceeded",
-                f"plan {plan!r} allows {limit['max']} webhooks per account; there are"
-                f" {len(existing)}",
+                f"plan {plan!r} allows {limit.max} webhooks per account; there are {len(existing)}",
             )
 
     def _handshake(
         self, profile: Profile, target_url: str, secret: str | None, enabled: bool
     ) -> tuple[str, str, str | None, str | None]:
         """(state, reason, secret, pending secret) of a subscription being created."""
-        rule = profile.semantics["handshake"]
-        if rule["kind"] == "secret-confirmation":
+        rule = profile.semantics.handshake
+        if rule.confirmation:
             return "pending", "awaiting validation and confirmation", secret, None
-        if rule["kind"] == "hook-secret-echo" and "no-hook-secret" not in self.faults:
+        if rule.echo and Fault.NO_HOOK_SECRET not in self.faults:
+            header = rule.header or ""
             hook_secret = new_secret()
             outcome = self.outbound.send(target_url, hook_secret_request(profile, hook_secret))
             secret = secret or hook_secret
-            echoed = outcome.headers.get(rule["header"].lower()) == hook_secret
-            if outcome.status_code in rule["accept_statuses"] and echoed:
+            echoed = outcome.headers.get(header.lower()) == hook_secret
+            if outcome.status_code in rule.accept_statuses and echoed:
                 pass
-            elif outcome.category == "2xx" and rule["without_echo"] == "inactive":
-                return "pending", f"the target did not echo {rule['header']}", secret, hook_secret
+            elif outcome.category == "2xx" and rule.without_echo == "inactive":
+                return "pending", f"the target did not echo {header}", secret, hook_secret
             else:
                 got = outcome.error or f"HTTP {outcome.status_code}"
-                expected = " or ".join(str(s) for s in rule["accept_statuses"])
+                expected = " or ".join(str(s) for s in rule.accept_statuses)
                 raise ApiError(
                     422,
                     "handshake failed",
-                    f"the target answered {got} to the {rule['header']} handshake;"
+                    f"the target answered {got} to the {header} handshake;"
                     f" it must answer {expected} echoing the header",
                 )
         if not enabled:
@@ -221,8 +216,8 @@ class Subscriptions:
             changes["events"] = events
         if target_url is not None and target_url != subscription.target_url:
             changes["target_url"] = self.outbound.check(target_url)
-            rule = profile.semantics["handshake"]
-            if rule["kind"] == "secret-confirmation" and "url" in rule["revalidate_on"]:
+            rule = profile.semantics.handshake
+            if rule.confirmation and "url" in rule.revalidate_on:
                 state, reason = "pending", "the URL changed: validate and confirm again"
                 changes["pending_secret"] = None
         if enabled is True and state == "inactive":
@@ -246,7 +241,7 @@ class Subscriptions:
 
     def validate(self, profile: Profile, subscription: Subscription) -> Outcome:
         """Send the endpoint a fresh secret (secret-confirmation); what it answered."""
-        if profile.semantics["handshake"]["kind"] != "secret-confirmation":
+        if not profile.semantics.handshake.confirmation:
             raise ApiError(
                 409,
                 "no validation",

@@ -8,10 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from harness import checks as registry
-from harness.checks import check, format_source, not_
+from harness.checks import check, not_
 from harness.cli import cli
 from harness.errors import HarnessError
 from harness.profiles import load_profiles
+from harness.semantics import format_source
 
 CATALOG = load_profiles()
 RECEIVER_IDS = {
@@ -71,7 +72,7 @@ def test_conditions_and_predicates_decide_where_a_check_applies(
 ) -> None:
     def has_latency(semantics: Any) -> bool:
         """latency.max_seconds is set"""
-        return "max_seconds" in semantics["latency"]
+        return semantics.latency.max_seconds is not None
 
     @check(id="S-a", level="MUST", side="sender", applies_to=[("authenticity", not_("none"))])
     def a(run: Any) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.documents import json_path, merge_patch, pointer, read_yaml
+from harness.documents import json_path, merge_patch, read_yaml
 
 
 @pytest.mark.parametrize(
@@ -36,13 +36,6 @@ def test_json_path_quotes_keys_that_are_not_identifiers() -> None:
         json_path(parts) == "$.webhooks['contact.create'].content['application/json'].examples[0]"
     )
     assert json_path([]) == "$"
-
-
-def test_pointer_escapes_slashes() -> None:
-    assert (
-        pointer(["webhooks", "employees/employee/create"])
-        == "/webhooks/employees~1employee~1create"
-    )
 
 
 def test_read_yaml_reports_line_and_column(tmp_path: Path) -> None:

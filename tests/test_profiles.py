@@ -223,10 +223,10 @@ def test_derived_profile_inherits_and_overrides(write_profile: Any) -> None:
     )
     acme = load_profiles([root]).get("acme")
     assert acme.lineage == ("acme", "resthooks")
-    assert acme.semantics["gone"]["statuses"] == [409, 410]
-    assert acme.semantics["gone"]["action"] == "deactivate"  # inherited within the rule
-    assert acme.semantics["handshake"]["kind"] == "hook-secret-echo"  # inherited rule
-    assert acme.semantics["latency"]["max_seconds"] == 60
+    assert acme.semantics.gone.statuses == {409, 410}
+    assert acme.semantics.gone.action == "deactivate"  # inherited within the rule
+    assert acme.semantics.handshake.kind == "hook-secret-echo"  # inherited rule
+    assert acme.semantics.latency.max_seconds == 60
     assert list(acme.events) == ["contact.create", "contact.update"]
     assert acme.event("contact.create").is_valid({"id": 1})  # the overridden component
     assert acme.subscription_operation("create") is not None
@@ -260,7 +260,7 @@ def test_inherit_takes_only_what_it_names(write_profile: Any) -> None:
     acme = load_profiles([root]).get("acme")
     assert list(acme.events) == ["deal.won"]
     assert acme.operations == {}
-    assert acme.semantics["retry"]["schedule"] == [5, 30, 300, 3600]
+    assert acme.semantics.retry.schedule == (5, 30, 300, 3600)
 
 
 def test_derived_profile_must_still_be_complete(write_profile: Any) -> None:
@@ -350,6 +350,7 @@ def test_every_source_is_traceable(name: str) -> None:
 
 
 def test_null_in_a_derived_rule_deletes_the_parents_parameter() -> None:
-    handshake = CATALOG.get("staffology").semantics["handshake"]
+    handshake = CATALOG.get("staffology").raw_semantics["handshake"]
     assert handshake["kind"] == "none"
+    assert CATALOG.get("staffology").semantics.handshake.header is None
     assert "header" not in handshake  # resthooks' X-Hook-Secret, deleted by `header: null`

@@ -13,8 +13,9 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from harness.errors import HarnessError, TargetUnreachable
+from harness.options import ReceiverOptions
 from harness.profiles import load_profiles
-from harness.receiver import ReceiverOptions, plan_payloads, run_receiver
+from harness.receiver import plan_payloads, run_receiver
 from harness.strategies import close_schemas
 from tests.receivers import (
     AnswersSlowly,

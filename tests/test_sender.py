@@ -14,10 +14,12 @@ import pytest
 from mock_support import resolver
 
 from harness.errors import HarnessError, TargetUnreachable
+from harness.options import SenderOptions
 from harness.profiles import load_profiles
 from harness.report import Report, to_json
-from harness.sender import SenderOptions, run_sender
+from harness.sender import run_sender
 from harness.serving import BackgroundServer
+from harness.text import excerpt
 from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
 from tests.receivers import drops_connections
@@ -51,8 +53,9 @@ def run(
             window=window,
             attempt_timeout=TIMEOUT,
             events=events,
+            checks=checks,
         )
-        return run_sender(CATALOG.get(profile), chosen, checks=checks)
+        return run_sender(CATALOG.get(profile), chosen)
 
 
 def failed(report: Report, level: str = "MUST") -> set[str]:
@@ -81,6 +84,7 @@ FAULTS = {
     "schema-drift": ("staffology", "S-payload-schema"),
     "duplicate-delivery": ("resthooks", "S-no-retry-on-success"),
     "out-of-order": ("factorial", "S-latency"),
+    "slow": ("factorial-v1", "S-latency"),
     "skip-validation": ("clockodo", "S-validation-before-activation"),
     "drop-token": ("clockodo", "S-headers"),
     "no-hook-secret": ("resthooks", "S-hook-secret-handshake"),
@@ -92,11 +96,53 @@ def test_every_fault_fails_the_check_that_catches_it(fault: str) -> None:
     """Without the fault the check passes (the test above); with it, the run exits 1."""
     profile, check = FAULTS[fault]
     events = tuple(list(CATALOG.get(profile).events)[:2])
-    # Held deliveries (out-of-order) come after the window unless it is wide enough.
-    window = 4.0 if fault == "out-of-order" else 0.4
+    # Held deliveries (out-of-order, slow) come after the window unless it is wide enough.
+    window = 4.0 if fault in ("out-of-order", "slow") else 0.4
     report = run(profile, fault, events=events, window=window, checks=(check,))
     assert report.exit_code == 1
     assert failed(report) == {check}, [(r.name, r.status) for r in report.results]
+
+
+def _port_holding(digits: str) -> socket.socket:
+    """A listening socket on a free port whose number contains `digits`."""
+    for port in (int(f"{p}{digits}{q}") for p in range(1, 7) for q in range(10)):
+        listener = socket.socket()
+        try:
+            listener.bind(("127.0.0.1", port))
+        except OSError:
+            listener.close()
+            continue
+        return listener
+    pytest.skip(f"no free port with {digits} in it")
+
+
+def test_a_refusal_is_judged_by_its_status_not_by_the_text_around_it(
+    write_profile: Callable[..., Path],
+) -> None:
+    """The sender refuses a duplicate with 400 where the profile says 422: S-overwrite fails,
+    although the API's address (its port) holds "422"."""
+
+    def duplicates(status: int) -> Callable[[dict, dict], None]:
+        def edit(profile: dict, openapi: dict) -> None:
+            rule = profile["semantics"]["subscription"]
+            rule.update(on_duplicate="reject", duplicate_status=status)
+
+        return edit
+
+    write_profile("says-400", based_on="factorial-v1", edit=duplicates(400))
+    root = write_profile("says-422", based_on="factorial-v1", edit=duplicates(422))
+    catalog = load_profiles([root])
+    listener = _port_holding("422")
+    port = listener.getsockname()[1]
+    listener.close()
+    config = MockConfig(["says-400"], time_scale=SCALE, resolver=resolver(), specs=[str(root)])
+    with MockServer(config, port=port, catalog=catalog) as mock:
+        assert "422" in mock.url
+        options = SenderOptions(api=mock.url, time_scale=SCALE, window=0.4, checks=("S-overwrite",))
+        report = run_sender(catalog.get("says-422"), options)
+    [result] = report.results
+    assert result.status == "failed"
+    assert "400" in result.failures[0].api
 
 
 def test_a_failure_says_what_arrived_and_what_was_expected() -> None:
@@ -105,18 +151,18 @@ def test_a_failure_says_what_arrived_and_what_was_expected() -> None:
     [failure] = result.failures
     assert "header x-factorial-wh-challenge is" in str(failure)
     assert failure.expected == "the headers and authenticity value the profile promises"
-    assert failure.request is not None
-    assert failure.request.json()["first_name"]
+    assert failure.arrived is not None
+    assert failure.arrived.json()["first_name"]
     assert "x-factorial-wh-challenge" in result.source
     # The JSON report keeps all of it.
     [entry] = [c for c in to_json(report)["checks"] if c["id"] == "S-headers"]
     [written] = entry["results"][0]["failures"]
-    assert written["kind"] == "DeliveryFailure"
+    assert written["kind"] == "DeliveryMalformed"
     assert written["expected"] == failure.expected
     assert written["source"] == result.source
     assert written["arrived"]["method"] == "POST"
     assert "x-factorial-wh-challenge" in {k.lower() for k in written["arrived"]["headers"]}
-    assert "first_name" in written["arrived"]["body_excerpt"]
+    assert written["arrived"]["body_excerpt"] == excerpt(failure.arrived.body)
 
 
 def test_trigger_and_subscribe_commands_get_the_documented_environment(tmp_path: Path) -> None:
@@ -142,17 +188,17 @@ def test_trigger_and_subscribe_commands_get_the_documented_environment(tmp_path:
     scale = SCALE
     with MockServer(MockConfig(["hirehop"], time_scale=scale, resolver=resolver())) as mock:
         command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {mock.url}"
+        export_key = json.loads(
+            __import__("urllib.request").request.urlopen(f"{mock.url}/_mock/settings").read()
+        )["settings"]["hirehop"]["export_key"]
         options = SenderOptions(
             subscribe_cmd=f"{command} subscribe",
             trigger_cmd=f"{command} trigger",
-            secret=None,
+            secret=export_key,
             time_scale=scale,
             window=0.4,
             events=("job.status.updated",),
         )
-        options.secret = json.loads(
-            __import__("urllib.request").request.urlopen(f"{mock.url}/_mock/settings").read()
-        )["settings"]["hirehop"]["export_key"]
         report = run_sender(CATALOG.get("hirehop"), options)
     assert report.exit_code == 0, [(r.name, r.status, r.failures, r.reason) for r in report.results]
     seen = [json.loads(line) for line in log.read_text().splitlines()]
@@ -277,14 +323,13 @@ def test_api_fuzz_reports_server_errors_as_a_failed_check() -> None:
     with BackgroundServer(_broken_api) as api:
         report = run_sender(
             CATALOG.get("resthooks"),
-            SenderOptions(api=api.url, trigger_cmd="true"),
-            checks=("S-api-fuzz",),
+            SenderOptions(api=api.url, trigger_cmd="true", checks=("S-api-fuzz",)),
         )
     [result] = report.results
     assert (result.status, report.exit_code) == ("failed", 1), result.reason
     [failure] = result.failures
     assert "first: Server error" in str(failure)
-    assert "-> 500" in failure.response
+    assert "-> 500" in failure.api
 
 
 def test_a_mock_that_dies_mid_run_is_reported_not_raised(tmp_path: Path) -> None:
@@ -295,8 +340,13 @@ def test_a_mock_that_dies_mid_run_is_reported_not_raised(tmp_path: Path) -> None
     try:
         assert process.stdout is not None
         api = process.stdout.readline().split()[1].rstrip("/")  # "API:  http://...:PORT/"
-        options = SenderOptions(api=api, trigger_cmd=f"kill {process.pid}", window=0.3)
-        report = run_sender(CATALOG.get("clockodo"), options, checks=("S-payload-schema",))
+        options = SenderOptions(
+            api=api,
+            trigger_cmd=f"kill {process.pid}",
+            window=0.3,
+            checks=("S-payload-schema",),
+        )
+        report = run_sender(CATALOG.get("clockodo"), options)
     finally:
         process.kill()
         process.wait()
@@ -310,8 +360,10 @@ def test_a_mock_that_dies_mid_run_is_reported_not_raised(tmp_path: Path) -> None
 def test_an_api_that_drops_connections_fails_the_checks_not_the_harness() -> None:
     """Reachable but never answering is the sender's failure (exit 1), as in the receiver suite."""
     with drops_connections() as api:
-        options = SenderOptions(api=api, trigger_cmd="true", events=("contact.create",))
-        report = run_sender(CATALOG.get("resthooks"), options, checks=("S-payload-schema",))
+        options = SenderOptions(
+            api=api, trigger_cmd="true", events=("contact.create",), checks=("S-payload-schema",)
+        )
+        report = run_sender(CATALOG.get("resthooks"), options)
     [result] = report.results
     assert (result.status, report.exit_code) == ("failed", 1), result.reason
     assert "got no answer" in str(result.failures[0])

@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
-
 from harness.profiles import load_profiles
 from harness.wire import (
     delivery_request,
-    get_pointer,
     hook_secret_request,
-    set_pointer,
     sign,
     validation_request,
 )
@@ -74,14 +70,3 @@ def test_validation_request_carries_the_secret_both_ways() -> None:
 def test_hook_secret_request() -> None:
     request = hook_secret_request(CATALOG.get("resthooks"), "xyz")
     assert request.headers["X-Hook-Secret"] == "xyz"
-
-
-@pytest.mark.parametrize(
-    ("pointer", "expected"),
-    [("/a/b", {"a": {"b": 1}}), ("/x~1y", {"x/y": 1}), ("/list/0", {"list": [1]})],
-)
-def test_pointers(pointer: str, expected: dict) -> None:
-    document: dict = {"list": [0]} if "list" in pointer else {}
-    set_pointer(document, pointer, 1)
-    assert document == expected
-    assert get_pointer(document, pointer) == 1

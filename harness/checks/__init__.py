@@ -6,27 +6,27 @@ profiles it applies to (by semantic kind, never by profile name) and its source.
 line of its docstring is what `hookconform checks list` shows. A check fails by raising a
 `harness.errors.ConformanceFailure` subclass.
 
-`applies_to` is either a sequence of `(kind, value)` conditions, all of which must hold, or a
-predicate over the profile's semantics. A condition holds when `semantics[kind]["kind"]`
-equals `value`; `not_(value)` negates it; a dotted `kind.param` compares another parameter,
-e.g. `("retry.enabled", True)`.
+`applies_to` is either a sequence of `(rule, value)` conditions, all of which must hold, or a
+predicate over the profile's typed semantics (`harness.semantics.Semantics`). A condition
+holds when the rule's `kind` equals `value`; `not_(value)` negates it; a dotted `rule.param`
+compares another parameter, e.g. `("retry.enabled", True)`.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness.errors import HarnessError
 from harness.profiles import Profile
+from harness.semantics import Semantics
 
 Level = Literal["MUST", "SHOULD"]
 Side = Literal["receiver", "sender"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD")
 SIDES: tuple[Side, ...] = ("receiver", "sender")
-Semantics = Mapping[str, Any]
 
 # The modules that hold the checks of each side, imported on first use of the registry.
 _MODULES: dict[Side, str] = {
@@ -52,8 +52,8 @@ AppliesTo = Sequence[Condition] | Callable[[Semantics], bool]
 
 
 def _holds(condition: Condition, semantics: Semantics) -> bool:
-    kind, _, param = condition[0].partition(".")
-    actual = semantics.get(kind, {}).get(param or "kind")
+    rule, _, param = condition[0].partition(".")
+    actual = getattr(semantics.rule(rule), param or "kind")
     expected = condition[1]
     return actual != expected.value if isinstance(expected, Not) else actual == expected
 
@@ -112,29 +112,16 @@ class Check:
         (values the user set on the command line, such as `--timeout`) keep the declared
         level.
         """
-        if self.level == "MUST" and self.rule and self.rule not in held:
-            rule = profile.semantics.get(self.rule, {})
-            if rule.get("documented") is False:
-                return "SHOULD"
+        rule = profile.semantics.rule(self.rule) if self.rule else None
+        if self.level == "MUST" and rule is not None and self.rule not in held:
+            return "SHOULD" if rule.undocumented else self.level
         return self.level
 
     def source_for(self, profile: Profile | None) -> str:
         """The source to quote: the profile rule's source when the check enforces a rule."""
-        if profile is not None and self.rule and self.rule in profile.semantics:
-            return format_source(profile.semantics[self.rule].get("source"))
+        if profile is not None and self.rule:
+            return profile.semantics.rule(self.rule).cited
         return self.source
-
-
-def format_source(source: Any) -> str:
-    """A rule's `source:` as one line: `doc: "quote"` items joined with `; `."""
-    if source is None:
-        return ""
-    if isinstance(source, list):
-        return "; ".join(format_source(item) for item in source)
-    if isinstance(source, dict):
-        quote = source.get("quote")
-        return f'{source.get("doc", "")}: "{quote}"' if quote else str(source.get("doc", ""))
-    return str(source)
 
 
 REGISTRY: dict[str, Check] = {}

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from harness import pointers
 from harness.checks import check, not_
 from harness.describe import DESCRIBERS
 from harness.errors import (
@@ -30,7 +31,6 @@ from harness.wire import (
     WireRequest,
     auth_headers,
     encode,
-    get_pointer,
     hook_secret_request,
     validation_request,
 )
@@ -54,7 +54,7 @@ def _accepted(exchange: Exchange) -> bool:
 
 
 def _envelope_words(trial: Trial) -> str:
-    return DESCRIBERS["envelope"](trial.profile.semantics["envelope"]).rstrip(".")
+    return DESCRIBERS["envelope"](trial.profile.semantics.envelope).rstrip(".")
 
 
 def _expect_accepted(trial: Trial, exchange: Exchange, what: str) -> None:
@@ -190,18 +190,12 @@ def rejects_malformed(trial: Trial) -> None:
 def _without(document: Any, pointer: str) -> Any:
     """A copy of `document` without the member at `pointer` (unchanged when it is absent)."""
     trimmed = copy.deepcopy(document)
-    *parents, last = pointer.split("/")[1:]
-    try:
-        node = get_pointer(trimmed, "/".join(["", *parents])) if parents else trimmed
-        if isinstance(node, dict):
-            node.pop(last.replace("~1", "/").replace("~0", "~"), None)
-    except (KeyError, IndexError, TypeError):
-        pass
+    pointers.remove(trimmed, pointer)
     return trimmed
 
 
 def _challenge_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[str, WireRequest]]:
-    header = trial.profile.semantics["authenticity"]["header"]
+    header = trial.profile.semantics.authenticity.header
     return [
         (f"a wrong value in {header}", trial.request(payload, secret=wrong)),
         (f"no {header} header", trial.request(payload, secret=None)),
@@ -209,7 +203,7 @@ def _challenge_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[s
 
 
 def _token_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[str, WireRequest]]:
-    pointer = trial.profile.semantics["authenticity"]["pointer"]
+    pointer = trial.profile.semantics.authenticity.pointer or ""
     forged = trial.request(payload, secret=wrong)
     missing = _without(forged.json(), pointer)
     return [
@@ -219,7 +213,7 @@ def _token_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[str, 
 
 
 def _signature_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[str, WireRequest]]:
-    header = trial.profile.semantics["authenticity"]["header"]
+    header = trial.profile.semantics.authenticity.header
     genuine = trial.request(payload)
     return [
         (f"{header} made with another secret", trial.request(payload, secret=wrong)),
@@ -251,7 +245,7 @@ FORGERIES: dict[str, Callable[[Trial, Any, str], list[tuple[str, WireRequest]]]]
 )
 def rejects_forged(trial: Trial) -> None:
     """A wrong or missing challenge, token, export key or signature gets no 2xx."""
-    kind = trial.profile.semantics["authenticity"]["kind"]
+    kind = trial.profile.semantics.authenticity.kind
     if trial.run.secret is None:
         trial.skip("no --secret given: the profile's authenticity proof is optional")
     if kind not in FORGERIES:
@@ -266,20 +260,11 @@ def rejects_forged(trial: Trial) -> None:
         )
 
 
-def _data_pointer(envelope: dict[str, Any]) -> str:
-    """Where the resource sits in a body, by envelope kind."""
-    if envelope["kind"] == "array-of-one":
-        return "/0"
-    if envelope["kind"] == "wrapped":
-        return envelope["fields"]["data"]
-    return ""
-
-
 def _with_unknown_field(payload: Any, pointer: str) -> Any | None:
     extended = copy.deepcopy(payload)
     try:
-        node = get_pointer(extended, pointer) if pointer else extended
-    except (KeyError, IndexError, TypeError):
+        node = pointers.get(extended, pointer)
+    except pointers.MISSING:
         return None
     if not isinstance(node, dict):
         return None
@@ -298,10 +283,10 @@ def _with_unknown_field(payload: Any, pointer: str) -> Any | None:
 )
 def tolerates_unknown_fields(trial: Trial) -> None:
     """Deliveries with fields or headers the schema does not name get a 2xx."""
-    envelope = trial.profile.semantics["envelope"]
+    envelope = trial.profile.semantics.envelope
     base = trial.plan.examples[0] if trial.plan.examples else trial.plan.slot("headers")
-    places = {"the resource": _data_pointer(envelope)}
-    if envelope["kind"] == "wrapped":
+    places = {"the resource": envelope.data_pointer}
+    if envelope.kind == "wrapped":
         places["the envelope"] = ""
     validator = trial.profile.event(trial.event or "")
     for where, pointer in places.items():
@@ -402,7 +387,7 @@ def validation_handshake(trial: Trial) -> None:
     """The endpoint validation request with its secret gets a 2xx, not an unknown-event error."""
     secret = f"hookconform-validation-{trial.run.options.seed}"
     exchange = trial.send(validation_request(trial.profile, secret))
-    where = DESCRIBERS["handshake"](trial.profile.semantics["handshake"]).rstrip(".")
+    where = DESCRIBERS["handshake"](trial.profile.semantics.handshake).rstrip(".")
     _expect_accepted(trial, exchange, f"the validation request ({where})")
 
 
@@ -418,8 +403,8 @@ def validation_handshake(trial: Trial) -> None:
 )
 def hook_secret_handshake(trial: Trial) -> None:
     """A POST with the hook-secret header gets an accepted status that echoes the header."""
-    rule = trial.profile.semantics["handshake"]
-    header, statuses = rule["header"], rule["accept_statuses"]
+    rule = trial.profile.semantics.handshake
+    header, statuses = rule.header or "", rule.accept_statuses
     secret = f"hookconform-hook-secret-{trial.run.options.seed}"
     exchange = trial.send(hook_secret_request(trial.profile, secret))
     echoed = {k.lower(): v for k, v in exchange.headers.items()}.get(header.lower())

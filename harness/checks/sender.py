@@ -7,11 +7,22 @@ run's first event; the per-event checks use every event of the run.
 
 from __future__ import annotations
 
-from typing import Any
-
 from harness.capture import CapturedRequest, Reply
 from harness.checks import check
-from harness.errors import DeliveryFailure, SubscriptionFailure
+from harness.errors import (
+    ApiCallFailed,
+    ApiFindings,
+    DeliveryMalformed,
+    DeliveryMissing,
+    HandshakeMissing,
+    RefusalMissing,
+    SenderFailure,
+    SubscriptionRefused,
+    TooLate,
+    UnexpectedDelivery,
+    WrongSchedule,
+    WrongState,
+)
 from harness.expectations import (
     authenticity_problems,
     content_type_problems,
@@ -20,6 +31,7 @@ from harness.expectations import (
     payload_problems,
     schedule_problems,
 )
+from harness.semantics import Semantics
 from harness.sender import Handle, SenderRun
 
 SUCCESS = 200
@@ -31,29 +43,29 @@ SLACK = 1.5  # seconds of scheduling noise allowed on top of any promise (a load
 # When the scenario checks apply, by semantic kind (the docstrings show in `checks list`).
 
 
-def _promises_latency(semantics: Any) -> bool:
+def _promises_latency(semantics: Semantics) -> bool:
     """latency.max_seconds is set"""
-    return "max_seconds" in semantics["latency"]
+    return semantics.latency.max_seconds is not None
 
 
-def _retries_apply(semantics: Any) -> bool:
+def _retries_apply(semantics: Semantics) -> bool:
     """retry.enabled == true and fire_and_forget.enabled == false"""
-    return semantics["retry"]["enabled"] and not semantics["fire_and_forget"]["enabled"]
+    return semantics.retries_apply
 
 
-def _ends_on_gone(semantics: Any) -> bool:
+def _ends_on_gone(semantics: Semantics) -> bool:
     """gone.statuses is not empty and gone.action != none"""
-    return bool(semantics["gone"]["statuses"]) and semantics["gone"]["action"] != "none"
+    return semantics.gone.applies
 
 
-def _deactivates_when_exhausted(semantics: Any) -> bool:
+def _deactivates_when_exhausted(semantics: Semantics) -> bool:
     """retries apply, retry.on_exhaustion == deactivate, max_attempts set, an active field"""
     return (
-        _retries_apply(semantics)
-        and semantics["retry"]["on_exhaustion"] == "deactivate"
-        and "max_attempts" in semantics["retry"]
-        and semantics["subscription"]["management"] == "api"
-        and "active" in semantics["subscription"].get("fields", {})
+        semantics.retries_apply
+        and semantics.retry.deactivates
+        and semantics.retry.max_attempts is not None
+        and semantics.subscription.managed_by_api
+        and semantics.subscription.fields.active is not None
     )
 
 
@@ -63,7 +75,7 @@ def _delivered(run: SenderRun, handle: Handle, what: str) -> CapturedRequest:
     try:
         return run.deliveries(handle, 1)[0]
     except TimeoutError:
-        raise DeliveryFailure(
+        raise DeliveryMissing(
             f"nothing arrived within {run.window:g} s of triggering {handle.event} ({what})",
             expected=f"a delivery of {handle.event} to {handle.url}",
         ) from None
@@ -72,16 +84,21 @@ def _delivered(run: SenderRun, handle: Handle, what: str) -> CapturedRequest:
 def _sampled(run: SenderRun, event: str) -> CapturedRequest:
     sample = run.sample(event)
     if sample.request is None:
-        raise DeliveryFailure(
+        raise DeliveryMissing(
             f"nothing arrived within {run.window:g} s of triggering {event}",
             expected=f"a delivery of {event}",
         )
     return sample.request
 
 
-def _problems(problems: list[str], request: CapturedRequest, expected: str) -> None:
+def _problems(
+    problems: list[str],
+    request: CapturedRequest,
+    expected: str,
+    failure: type[SenderFailure] = DeliveryMalformed,
+) -> None:
     if problems:
-        raise DeliveryFailure("; ".join(problems), request=request, expected=expected)
+        raise failure("; ".join(problems), arrived=request, expected=expected)
 
 
 def _expect_nothing(run: SenderRun, handle: Handle, problem: str, *, expected: str) -> None:
@@ -89,7 +106,9 @@ def _expect_nothing(run: SenderRun, handle: Handle, problem: str, *, expected: s
     `problem`, in which `{n}` stands for how many requests arrived."""
     arrived = run.quiet(handle)
     if arrived:
-        raise DeliveryFailure(problem.format(n=len(arrived)), request=arrived[0], expected=expected)
+        raise UnexpectedDelivery(
+            problem.format(n=len(arrived)), arrived=arrived[0], expected=expected
+        )
 
 
 def _retries(run: SenderRun, handle: Handle, count: int) -> list[CapturedRequest]:
@@ -99,16 +118,15 @@ def _retries(run: SenderRun, handle: Handle, count: int) -> list[CapturedRequest
         return run.deliveries(handle, count, timeout=window)
     except TimeoutError:
         got = run.received(handle)[handle.handshakes :]
-        raise DeliveryFailure(
+        raise DeliveryMissing(
             f"{len(got)} attempt(s) arrived, expected {count} (the first answered with a failure)",
-            request=got[-1] if got else None,
+            arrived=got[-1] if got else None,
             expected=f"{count} attempts within {window:.2f} s",
         ) from None
 
 
 def _retry_window(run: SenderRun, attempts: int) -> float:
-    schedule = run.profile.semantics["retry"]["schedule"]
-    total = sum(schedule[min(i, len(schedule) - 1)] for i in range(attempts - 1))
+    total = run.profile.semantics.retry.offset(attempts - 1)
     return run.window + run.scaled(total) * 1.5 + 0.5 * attempts
 
 
@@ -139,7 +157,7 @@ def headers(run: SenderRun, event: str) -> None:
 def envelope(run: SenderRun, event: str) -> None:
     """The envelope as the profile says: array of one item, wrapped fields, the event name."""
     request = _sampled(run, event)
-    kind = run.profile.semantics["envelope"]["kind"]
+    kind = run.profile.semantics.envelope.kind
     _problems(envelope_problems(run.profile, event, request), request, f"a {kind} envelope")
 
 
@@ -152,13 +170,13 @@ def envelope(run: SenderRun, event: str) -> None:
 )
 def latency(run: SenderRun, event: str) -> None:
     """The first attempt arrives within the profile's latency promise (scaled)."""
-    promise = run.scaled(run.profile.semantics["latency"]["max_seconds"])
+    promise = run.scaled(run.profile.semantics.latency.max_seconds or 0.0)
     request = _sampled(run, event)
     took = run.sample(event).latency or 0.0
     if took > promise + SLACK:
-        raise DeliveryFailure(
+        raise TooLate(
             f"the first attempt came {took:.3f} s after the event",
-            request=request,
+            arrived=request,
             expected=f"within {promise:.3f} s (+{SLACK} s slack)",
         )
 
@@ -182,17 +200,17 @@ def overwrite(run: SenderRun) -> None:
     """A second subscription for the same type replaces the first; only the new URL receives."""
     event = _first(run)
     old = run.subscribe(event)
-    rule = run.profile.semantics["subscription"]
-    if rule.get("on_duplicate", "overwrite") == "reject":
-        _expect_refused(run, event, rule.get("duplicate_status", 422))
+    rule = run.profile.semantics.subscription
+    if rule.rejects_duplicates:
+        _expect_refused(run, event, rule.duplicate_status)
         return
     new = run.subscribe(event)
     _delivered(run, new, "after overwrite")
     stale = run.quiet(old)[old.handshakes :] or run.received(old)[old.handshakes :]
     if stale:
-        raise DeliveryFailure(
+        raise UnexpectedDelivery(
             f"the replaced subscription still received {len(stale)} delivery(ies)",
-            request=stale[0],
+            arrived=stale[0],
             expected=f"deliveries of {event} only to the new URL {new.url}",
         )
 
@@ -200,13 +218,13 @@ def overwrite(run: SenderRun) -> None:
 def _expect_refused(run: SenderRun, event: str, status: int) -> None:
     try:
         handle = run.subscribe(event)
-    except SubscriptionFailure as refused:
-        if str(status) in str(refused.response):
+    except SubscriptionRefused as refused:
+        if refused.status == status:
             return
         raise
-    raise SubscriptionFailure(
+    raise RefusalMissing(
         "a second subscription for the same key was accepted",
-        response=handle.created.summary() if handle.created else "",
+        api=handle.created.summary() if handle.created else "",
         expected=f"{status}, as on_duplicate: reject says",
     )
 
@@ -225,8 +243,11 @@ def unsubscribe(run: SenderRun) -> None:
     handle = run.subscribe(event)
     deleted = run.unsubscribe(handle)
     if deleted is not None and not deleted.ok:
-        raise SubscriptionFailure(
-            "the delete call failed", response=deleted.summary(), expected="a 2xx answer"
+        raise ApiCallFailed(
+            "the delete call failed",
+            api=deleted.summary(),
+            status=deleted.status,
+            expected="a 2xx answer",
         )
     run.trigger(handle)
     _expect_nothing(
@@ -236,14 +257,14 @@ def unsubscribe(run: SenderRun) -> None:
         expected="nothing",
     )
     if run.state(handle) is not None:
-        raise SubscriptionFailure(
+        raise WrongState(
             "the API still shows the deleted subscription", expected="gone from the list"
         )
 
 
 def _same_event(first: CapturedRequest, again: CapturedRequest, run: SenderRun) -> list[str]:
     """A retry carries the same event: the body is the same but for the envelope's send time."""
-    time_pointer = run.profile.semantics["envelope"].get("fields", {}).get("time")
+    time_pointer = run.profile.semantics.envelope.time
     try:
         a, b = first.json(), again.json()
     except ValueError:
@@ -288,13 +309,14 @@ def retry_after_failure(run: SenderRun) -> None:
 )
 def retry_schedule(run: SenderRun) -> None:
     """Delays between attempts follow the profile's schedule (scaled) within a tolerance."""
-    rule = run.profile.semantics["retry"]
-    attempts = min(4, rule.get("max_attempts", 4))
+    rule = run.profile.semantics.retry
+    attempts = min(4, rule.max_attempts or 4)
     handle = run.subscribe(_first(run), replies=[FAILURE] * (attempts - 1))
     run.trigger(handle)
     arrived = _retries(run, handle, attempts)
     problems = schedule_problems(run.profile, [r.arrived for r in arrived], run.options.time_scale)
-    _problems(problems, arrived[-1], f"retries after {rule['schedule'][: attempts - 1]} s, scaled")
+    expected = f"retries after {rule.delays(attempts - 1)} s, scaled"
+    _problems(problems, arrived[-1], expected, WrongSchedule)
 
 
 @check(
@@ -316,9 +338,7 @@ def no_retry_on_success(run: SenderRun) -> None:
         "{n} more attempt(s) after a 200 answer",
         expected="exactly one attempt",
     )
-    retries_3xx = "3xx" in run.profile.semantics["retry"]["retry_on"] and _retries_apply(
-        run.profile.semantics
-    )
+    retries_3xx = run.profile.semantics.retries_apply and run.profile.semantics.retry.retries("3xx")
     redirected = run.subscribe(event, replies=[REDIRECT])
     _delivered(run, redirected, "redirect")
     if retries_3xx:
@@ -343,7 +363,7 @@ def no_retry_on_success(run: SenderRun) -> None:
 def gone_deactivates(run: SenderRun) -> None:
     """After the profile's Gone status nothing more arrives and the subscription shows inactive."""
     event = _first(run)
-    for status in run.profile.semantics["gone"]["statuses"]:
+    for status in sorted(run.profile.semantics.gone.statuses):
         handle = run.subscribe(event, replies=[status])
         _delivered(run, handle, f"answered {status}")
         run.trigger(handle)
@@ -355,9 +375,9 @@ def gone_deactivates(run: SenderRun) -> None:
         )
         shown = run.state(handle)
         if shown is not None and shown.active:
-            raise SubscriptionFailure(
+            raise WrongState(
                 f"the subscription still shows active after a {status} answer",
-                response=str(shown.raw),
+                api=str(shown.raw),
                 expected="inactive or removed",
             )
 
@@ -372,12 +392,12 @@ def gone_deactivates(run: SenderRun) -> None:
 )
 def disable_after_exhaustion(run: SenderRun) -> None:
     """After the last attempt the subscription is disabled; re-enabling it works."""
-    attempts = run.profile.semantics["retry"]["max_attempts"]
+    attempts = run.profile.semantics.retry.max_attempts or 1
     handle = run.subscribe(_first(run), replies=[FAILURE] * attempts)
     run.trigger(handle)
     _retries(run, handle, attempts)
     if not run.wait_until(lambda: _inactive(run, handle), timeout=run.window):
-        raise SubscriptionFailure(
+        raise WrongState(
             f"the subscription is still active after {attempts} failed attempts",
             expected="disabled (active flag false)",
         )
@@ -385,8 +405,11 @@ def disable_after_exhaustion(run: SenderRun) -> None:
     assert handle.subscription is not None
     answer = run.client.update(handle.subscription, active=True)
     if not answer.ok or _inactive(run, handle):
-        raise SubscriptionFailure(
-            "re-enabling the subscription failed", response=answer.summary(), expected="active"
+        raise ApiCallFailed(
+            "re-enabling the subscription failed",
+            api=answer.summary(),
+            status=answer.status,
+            expected="active",
         )
     _delivered(run, handle, "after re-enabling")
 
@@ -437,7 +460,7 @@ def validation_before_activation(run: SenderRun) -> None:
     )
     run.validate(handle)
     _delivered(run, handle, "after validation")
-    if "url" not in run.profile.semantics["handshake"].get("revalidate_on", []):
+    if "url" not in run.profile.semantics.handshake.revalidate_on:
         return
     moved = run.move(handle)
     run.trigger(moved)
@@ -459,45 +482,46 @@ def validation_before_activation(run: SenderRun) -> None:
 )
 def hook_secret_handshake(run: SenderRun) -> None:
     """Create blocks on the X-Hook-Secret echo; no echo -> inactive; a failure fails the create."""
-    rule = run.profile.semantics["handshake"]
-    header = rule["header"]
+    rule = run.profile.semantics.handshake
+    header = rule.header or ""
     event = _first(run)
     echoed = run.subscribe(event)
     handshake = run.received(echoed)
     if not handshake or handshake[0].header(header) is None:
-        raise SubscriptionFailure(
+        raise HandshakeMissing(
             f"create returned without sending {header} to the target first",
-            response=echoed.created.summary() if echoed.created else "",
+            api=echoed.created.summary() if echoed.created else "",
             expected=f"a POST with {header} while the create call is open",
         )
     shown = run.state(echoed)
     if shown is None or shown.active is False:
-        raise SubscriptionFailure(
+        raise WrongState(
             "the subscription is not active although the target echoed the secret",
-            response=str(shown.raw if shown else "not found"),
+            api=str(shown.raw if shown else "not found"),
             expected="active",
         )
     silent = run.subscribe(event, replies=[], echo=False)
     shown = run.state(silent)
-    if rule["without_echo"] == "inactive" and shown is not None and shown.active:
-        raise SubscriptionFailure(
+    if rule.without_echo == "inactive" and shown is not None and shown.active:
+        raise WrongState(
             "the target answered 200 without the echo, yet the subscription is active",
-            response=str(shown.raw),
+            api=str(shown.raw),
             expected="inactive until confirmed",
         )
     try:
         refused = run.subscribe(event, replies=[], echo=False, handshake_status=FAILURE)
-    except SubscriptionFailure as failed:
-        if " -> 4" in str(failed.response):
+    except SubscriptionRefused as failed:
+        if failed.status is not None and 400 <= failed.status < 500:
             return
-        raise SubscriptionFailure(
+        raise RefusalMissing(
             "the target answered 500 to the handshake and create did not answer 4xx",
-            response=failed.response,
+            api=failed.api,
+            status=failed.status,
             expected="a 4xx that says why",
         ) from None
-    raise SubscriptionFailure(
+    raise RefusalMissing(
         "the target answered 500 to the handshake, yet create succeeded",
-        response=refused.created.summary() if refused.created else "",
+        api=refused.created.summary() if refused.created else "",
         expected="the create call fails with a 4xx",
     )
 
@@ -517,8 +541,8 @@ def api_fuzz(run: SenderRun) -> None:
     problems = fuzz_subscription_api(run)
     if problems:
         first = problems[0]
-        raise SubscriptionFailure(
+        raise ApiFindings(
             f"{len(problems)} problem(s); first: {first.title}",
-            response=first.detail,
+            api=first.detail,
             expected="no server error and every answer as the OpenAPI document says",
         )

@@ -25,14 +25,14 @@ from click.testing import CliRunner
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from harness import pointers
 from harness.cli import cli
-from harness.documents import pointer
+from harness.options import ReceiverOptions
 from harness.profiles import Profile
-from harness.receiver import ReceiverOptions, run_receiver
+from harness.receiver import run_receiver
 from harness.report import summary, to_json
 from harness.schemas import registry_for, validator_for
 from harness.strategies import RECEIVER_PATH, receiver_document
-from harness.wire import get_pointer
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "receiver.py"
 
@@ -109,7 +109,9 @@ class CrashesOnUnknownField(Receiver):
         registry = registry_for({uri: receiver_document(profile, closed=True)})
         body = ["post", "requestBody", "content", "application/json", "schema"]
         self.strict = [
-            validator_for(uri, pointer(["paths", RECEIVER_PATH.format(index=i), *body]), registry)
+            validator_for(
+                uri, pointers.join(["paths", RECEIVER_PATH.format(index=i), *body]), registry
+            )
             for i in range(len(profile.events))
         ]
 
@@ -204,7 +206,7 @@ class WantsIsoTime(Receiver):
     """Reads the envelope's send time as ISO 8601, so HireHop's `YYYY-MM-DD HH:MM:SS` is a 400."""
 
     def accept(self, raw: bytes, body: Any, event: str) -> Response:
-        stamp = get_pointer(body, self.profile.semantics["envelope"]["fields"]["time"])
+        stamp = pointers.get(body, self.profile.semantics.envelope.time or "")
         try:
             datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
         except ValueError:

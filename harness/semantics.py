@@ -1,0 +1,538 @@
+"""The typed model of a profile's semantics: one frozen class per rule, built once.
+
+A profile's `semantics` block is validated against the meta-schema and merged with its
+parents, then read here into `Semantics`, which every other module reads: the mock, the
+checks, the suites and the reports never look a rule's parameter up in the raw mapping, and
+the facts derived from a rule (where the secret comes from, the delay before attempt n, which
+answers end a subscription) are worked out in one place. The raw mapping stays on the
+profile for `specs show` and round-tripping.
+
+Names follow the profile format (specs/README.md); a parameter a kind does not use is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+Documented = bool | Literal["partial"]
+ROLES = ("create", "list", "get", "update", "delete", "deliveries", "delivery", "sample")
+PARTS = ("id", "event", "target_url", "active", "secret")
+
+
+def format_source(source: Any) -> str:
+    """A rule's `source:` as one line: `doc: "quote"` items joined with `; `."""
+    if source is None:
+        return ""
+    if isinstance(source, list):
+        return "; ".join(format_source(item) for item in source)
+    if isinstance(source, dict):
+        quote = source.get("quote")
+        return f'{source.get("doc", "")}: "{quote}"' if quote else str(source.get("doc", ""))
+    return str(source)
+
+
+def source_documents(source: Any) -> list[str]:
+    """The documents a `source:` names, each once, in order."""
+    items = source if isinstance(source, list) else [source] if source is not None else []
+    docs = (item if isinstance(item, str) else item["doc"] for item in items)
+    return list(dict.fromkeys(docs))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """What every rule carries: where it comes from and how well the provider documents it."""
+
+    source: Any = None
+    documented: Documented = True
+    note: str = ""
+
+    @property
+    def undocumented(self) -> bool:
+        """The provider says nothing: the value is the generic webhook default."""
+        return self.documented is False
+
+    @property
+    def cited(self) -> str:
+        """The source in one line, quotes included."""
+        return format_source(self.source)
+
+    @property
+    def documents(self) -> list[str]:
+        return source_documents(self.source)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Which API field holds each part of a subscription (None: the API has no such field)."""
+
+    id: str | None = None
+    event: str | None = None
+    target_url: str | None = None
+    active: str | None = None
+    secret: str | None = None
+
+    def get(self, part: str) -> str | None:
+        return getattr(self, part) if part in PARTS else None
+
+    def names(self) -> dict[str, str]:
+        """part -> field name, for the parts the API has."""
+        return {p: getattr(self, p) for p in PARTS if getattr(self, p) is not None}
+
+
+@dataclass(frozen=True)
+class ListWords:
+    """How a list answer and its query are named: the array's field (None: the answer is the
+    array), the paging object's field and its fields, the paging query parameters."""
+
+    items: str | None = None
+    paging: str | None = None
+    page: Mapping[str, str] = field(default_factory=dict)  # total, limit, has_next, ...
+    query: Mapping[str, str] = field(default_factory=dict)  # limit, after, before
+
+    @property
+    def paging_parameters(self) -> frozenset[str]:
+        return frozenset(self.query.values())
+
+
+@dataclass(frozen=True)
+class LogWords:
+    """How the delivery log is named: its paging parameters, a record's fields and the
+    values of its state field."""
+
+    query: Mapping[str, str] = field(default_factory=dict)  # page, size
+    record: Mapping[str, str] = field(default_factory=dict)  # id, event, url, attempts, ...
+    states: Mapping[str, str] = field(default_factory=dict)  # queued, processing, ...
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The provider's names for what the mock shapes: lists and paging, references to an
+    object, the delivery log, and the counters a subscription object shows."""
+
+    list: ListWords = field(default_factory=ListWords)
+    reference: Mapping[str, str] = field(default_factory=dict)  # id, name, url
+    log: LogWords = field(default_factory=LogWords)
+    counters: Mapping[str, str] = field(default_factory=dict)  # deliveries, last_delivery, created
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriptionRule(Rule):
+    """How subscriptions are made and what makes two of them the same."""
+
+    management: str
+    model: str
+    events_per_subscription: str
+    key: tuple[str, ...] = ()
+    on_duplicate: str = "overwrite"
+    duplicate_status: int = 422
+    operations: Mapping[str, str] = field(default_factory=dict)  # role -> operationId
+    fields: Parts = field(default_factory=Parts)
+    request_fields: Parts = field(default_factory=Parts)  # where a body names a part otherwise
+    path_parameters: Mapping[str, Any] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+
+    @property
+    def managed_by_api(self) -> bool:
+        return self.management == "api"
+
+    @property
+    def overwrites(self) -> bool:
+        """One subscription per key: a new one replaces (or is refused, see `rejects`)."""
+        return self.model == "overwrite-per-type"
+
+    @property
+    def rejects_duplicates(self) -> bool:
+        return self.overwrites and self.on_duplicate == "reject"
+
+    @property
+    def one_event(self) -> bool:
+        return self.events_per_subscription == "one"
+
+    def request_field(self, part: str) -> str | None:
+        """The name a create or update body gives `part`."""
+        return self.request_fields.get(part) or self.fields.get(part)
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """The object fields that make two subscriptions "the same" (the event by default)."""
+        return self.key or ((self.fields.event,) if self.fields.event else ("event",))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthenticityRule(Rule):
+    """How a receiver tells a real delivery from a forged one."""
+
+    kind: str
+    header: str | None = None
+    pointer: str | None = None
+    subscription_field: str | None = None  # value_from: set on each subscription ...
+    account_setting: str | None = None  # ... or an account-wide setting
+    algorithm: str | None = None
+    encoding: str | None = None
+    optional: bool = False
+
+    @property
+    def none(self) -> bool:
+        return self.kind == "none"
+
+    @property
+    def per_subscription(self) -> bool:
+        """The secret is set on each subscription (not account-wide)."""
+        return self.subscription_field is not None
+
+    @property
+    def secret_required(self) -> bool:
+        """A receiver cannot be checked without the secret."""
+        return not self.none and not self.optional
+
+    @property
+    def where(self) -> str:
+        """Where the proof travels, in words: a header or a body pointer."""
+        return self.header or self.pointer or ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandshakeRule(Rule):
+    """What must happen before a subscription receives events."""
+
+    kind: str
+    header: str | None = None
+    accept_statuses: tuple[int, ...] = ()
+    without_echo: str | None = None
+    secret_in: tuple[str, ...] = ()
+    query_param: str | None = None
+    body_pointer: str | None = None
+    method: str = "POST"
+    revalidate_on: tuple[str, ...] = ()
+
+    @property
+    def echo(self) -> bool:
+        return self.kind == "hook-secret-echo"
+
+    @property
+    def confirmation(self) -> bool:
+        return self.kind == "secret-confirmation"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvelopeRule(Rule):
+    """The shape of a delivered body."""
+
+    kind: str
+    detail: str
+    event: str | None = None  # pointers to the parts of a wrapped envelope
+    data: str | None = None
+    changes: str | None = None
+    time: str | None = None
+    time_format: str = "%Y-%m-%dT%H:%M:%SZ"
+
+    @property
+    def parts(self) -> dict[str, str]:
+        """part -> pointer, for the parts a wrapped envelope has."""
+        found = {"event": self.event, "data": self.data, "changes": self.changes}
+        found["time"] = self.time
+        return {k: v for k, v in found.items() if v is not None}
+
+    @property
+    def data_pointer(self) -> str:
+        """Where the resource sits in a body: "" for the whole body."""
+        if self.kind == "array-of-one":
+            return "/0"
+        if self.kind == "wrapped":
+            return self.data or ""
+        return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryRule(Rule):
+    """What happens after a failed attempt."""
+
+    enabled: bool
+    max_attempts: int | None = None
+    window_seconds: float | None = None
+    schedule: tuple[float, ...] = ()
+    retry_on: frozenset[str] = frozenset()
+    on_exhaustion: str = "keep"
+    notify_at_retries: tuple[int, ...] = ()
+
+    def delay(self, attempt: int) -> float:
+        """Seconds from attempt `attempt` (1 = the first) to the next: the schedule's value,
+        the last one repeating."""
+        if not self.schedule:
+            return 0.0
+        return self.schedule[min(attempt - 1, len(self.schedule) - 1)]
+
+    def offset(self, attempts: int) -> float:
+        """Seconds from the event to the attempt after `attempts` attempts, on the schedule."""
+        return sum(self.delay(n) for n in range(1, attempts + 1))
+
+    def delays(self, retries: int) -> list[float]:
+        """The gaps before the first `retries` retries."""
+        return [self.delay(n) for n in range(1, retries + 1)]
+
+    def retries(self, outcome: str) -> bool:
+        """Whether an attempt that came to `outcome` (2xx..5xx, timeout, ...) is retried."""
+        return self.enabled and outcome in self.retry_on
+
+    def exhausted(self, attempts: int) -> bool:
+        """Whether `attempts` attempts used up the count or the window."""
+        if self.max_attempts is not None and attempts >= self.max_attempts:
+            return True
+        return self.window_seconds is not None and self.offset(attempts) > self.window_seconds
+
+    @property
+    def deactivates(self) -> bool:
+        return self.on_exhaustion == "deactivate"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoneRule(Rule):
+    """Which answers end a subscription."""
+
+    statuses: frozenset[int] = frozenset()
+    action: str = "none"
+
+    def ends(self, status: int | None) -> bool:
+        return status in self.statuses and self.action != "none"
+
+    @property
+    def applies(self) -> bool:
+        return bool(self.statuses) and self.action != "none"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyRule(Rule):
+    """How soon after the event the first attempt is made (None: no promise)."""
+
+    max_seconds: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeoutRule(Rule):
+    """How long the provider waits for an answer."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Limit:
+    max: int
+    per: str  # account | event-type
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuotasRule(Rule):
+    """How many subscriptions an account may have, per plan."""
+
+    limits: Mapping[str, Limit] = field(default_factory=dict)
+    default_plan: str | None = None
+
+    def plan(self, chosen: str | None = None) -> str | None:
+        """The plan whose limit applies: `chosen`, the default, or the first one."""
+        return chosen or self.default_plan or next(iter(self.limits), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FireAndForgetRule(Rule):
+    """Whether the provider ignores the answer altogether."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventsRule(Rule):
+    """Whether the profile's event list is the provider's whole list."""
+
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Semantics:
+    """Every rule of a resolved profile, typed."""
+
+    subscription: SubscriptionRule
+    authenticity: AuthenticityRule
+    handshake: HandshakeRule
+    envelope: EnvelopeRule
+    retry: RetryRule
+    gone: GoneRule
+    latency: LatencyRule
+    timeout: TimeoutRule
+    quotas: QuotasRule
+    fire_and_forget: FireAndForgetRule
+    events: EventsRule
+
+    def rule(self, name: str) -> Rule:
+        """The rule named `name` (`subscription`, `retry`, ...); KeyError for another name."""
+        if name not in RULES:
+            raise KeyError(name)
+        found: Rule = getattr(self, name)
+        return found
+
+    def kinds(self) -> dict[str, str]:
+        """rule -> kind, for the rules that have a kind (what reports show)."""
+        return {
+            n: k for n in RULES if isinstance(k := getattr(getattr(self, n), "kind", None), str)
+        }
+
+    @property
+    def retries_apply(self) -> bool:
+        """Failed attempts are retried: retries on and the answer not ignored."""
+        return self.retry.enabled and not self.fire_and_forget.enabled
+
+    @classmethod
+    def read(cls, raw: Mapping[str, Any]) -> Semantics:
+        """The typed semantics of a resolved profile's (validated) `semantics` block."""
+        return cls(**{name: reader(raw[name]) for name, reader in _READERS.items()})
+
+
+RULES = tuple(f.name for f in fields(Semantics))
+
+
+def _common(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "source": raw.get("source"),
+        "documented": raw.get("documented", True),
+        "note": raw.get("note", ""),
+    }
+
+
+def _words(raw: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (raw or {}).items()}
+
+
+def _vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
+    listing = raw.get("list", {})
+    log = raw.get("log", {})
+    return Vocabulary(
+        list=ListWords(
+            items=listing.get("items"),
+            paging=listing.get("paging"),
+            page=_words(listing.get("page", {})),
+            query=_words(listing.get("query", {})),
+        ),
+        reference=_words(raw.get("reference", {})),
+        log=LogWords(
+            query=_words(log.get("query", {})),
+            record=_words(log.get("record", {})),
+            states=_words(log.get("states", {})),
+        ),
+        counters=_words(raw.get("counters", {})),
+    )
+
+
+def _subscription(raw: Mapping[str, Any]) -> SubscriptionRule:
+    return SubscriptionRule(
+        **_common(raw),
+        management=raw["management"],
+        model=raw["model"],
+        events_per_subscription=raw["events_per_subscription"],
+        key=tuple(raw.get("key", ())),
+        on_duplicate=raw.get("on_duplicate", "overwrite"),
+        duplicate_status=raw.get("duplicate_status", 422),
+        operations=dict(raw.get("operations", {})),
+        fields=Parts(**raw.get("fields", {})),
+        request_fields=Parts(**raw.get("request_fields", {})),
+        path_parameters=dict(raw.get("path_parameters", {})),
+        vocabulary=_vocabulary(raw.get("vocabulary", {})),
+    )
+
+
+def _authenticity(raw: Mapping[str, Any]) -> AuthenticityRule:
+    origin = raw.get("value_from") or {}
+    return AuthenticityRule(
+        **_common(raw),
+        kind=raw["kind"],
+        header=raw.get("header"),
+        pointer=raw.get("pointer"),
+        subscription_field=origin.get("subscription_field"),
+        account_setting=origin.get("account_setting"),
+        algorithm=raw.get("algorithm"),
+        encoding=raw.get("encoding"),
+        optional=bool(raw.get("optional", False)),
+    )
+
+
+def _handshake(raw: Mapping[str, Any]) -> HandshakeRule:
+    return HandshakeRule(
+        **_common(raw),
+        kind=raw["kind"],
+        header=raw.get("header"),
+        accept_statuses=tuple(raw.get("accept_statuses", ())),
+        without_echo=raw.get("without_echo"),
+        secret_in=tuple(raw.get("secret_in", ())),
+        query_param=raw.get("query_param"),
+        body_pointer=raw.get("body_pointer"),
+        method=raw.get("method", "POST"),
+        revalidate_on=tuple(raw.get("revalidate_on", ())),
+    )
+
+
+def _envelope(raw: Mapping[str, Any]) -> EnvelopeRule:
+    parts = raw.get("fields", {})
+    extra = {"time_format": raw["time_format"]} if "time_format" in raw else {}
+    return EnvelopeRule(
+        **_common(raw),
+        kind=raw["kind"],
+        detail=raw["detail"],
+        event=parts.get("event"),
+        data=parts.get("data"),
+        changes=parts.get("changes"),
+        time=parts.get("time"),
+        **extra,
+    )
+
+
+def _retry(raw: Mapping[str, Any]) -> RetryRule:
+    return RetryRule(
+        **_common(raw),
+        enabled=raw["enabled"],
+        max_attempts=raw.get("max_attempts"),
+        window_seconds=raw.get("window_seconds"),
+        schedule=tuple(raw.get("schedule", ())),
+        retry_on=frozenset(raw.get("retry_on", ())),
+        on_exhaustion=raw.get("on_exhaustion", "keep"),
+        notify_at_retries=tuple(raw.get("notify_at_retries", ())),
+    )
+
+
+def _gone(raw: Mapping[str, Any]) -> GoneRule:
+    return GoneRule(**_common(raw), statuses=frozenset(raw["statuses"]), action=raw["action"])
+
+
+def _latency(raw: Mapping[str, Any]) -> LatencyRule:
+    return LatencyRule(**_common(raw), max_seconds=raw.get("max_seconds"))
+
+
+def _timeout(raw: Mapping[str, Any]) -> TimeoutRule:
+    return TimeoutRule(**_common(raw), seconds=float(raw["seconds"]))
+
+
+def _quotas(raw: Mapping[str, Any]) -> QuotasRule:
+    limits = {plan: Limit(v["max"], v["per"]) for plan, v in raw["limits"].items()}
+    return QuotasRule(**_common(raw), limits=limits, default_plan=raw.get("default_plan"))
+
+
+def _fire_and_forget(raw: Mapping[str, Any]) -> FireAndForgetRule:
+    return FireAndForgetRule(**_common(raw), enabled=raw["enabled"])
+
+
+def _events(raw: Mapping[str, Any]) -> EventsRule:
+    return EventsRule(**_common(raw), complete=raw["complete"])
+
+
+_READERS = {
+    "subscription": _subscription,
+    "authenticity": _authenticity,
+    "handshake": _handshake,
+    "envelope": _envelope,
+    "retry": _retry,
+    "gone": _gone,
+    "latency": _latency,
+    "timeout": _timeout,
+    "quotas": _quotas,
+    "fire_and_forget": _fire_and_forget,
+    "events": _events,
+}

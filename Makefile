@@ -29,7 +29,7 @@ demo: $(STAMP)
 	done; \
 	$(BIN)/hookconform receiver http://127.0.0.1:$$port/hooks --profile $(DEMO_PROFILE) --secret $(DEMO_SECRET)
 
-## test: lint with ruff, then run the whole test suite
+## test: lint with ruff, type-check with mypy, then run the whole test suite
 test: lint
 	$(BIN)/python -m pytest -n 2
 
@@ -42,6 +42,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .hypothesis

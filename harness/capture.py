@@ -200,7 +200,7 @@ class CaptureServer:
             # The client went away before its body was complete: no request was made, and
             # recording the piece that came would pass it off as a (malformed) delivery.
             return Response("incomplete body", status=400)(environ, start_response)
-        path = _key(request.path)
+        path = "/" + request.path.strip("/")
         reply = Reply(413) if truncated else self._next_reply(path)
         captured = CapturedRequest(
             method=request.method,

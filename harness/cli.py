@@ -15,7 +15,7 @@ import click
 
 from harness import __version__
 from harness.describe import describe_semantics
-from harness.errors import HarnessError, SpecError
+from harness.errors import HarnessError, SpecError, TargetUnreachable
 from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 from harness.options import (
     Option,
@@ -43,12 +43,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class HarnessUsageError(click.ClickException):
-    """A `HarnessError` shown the click way: `Error: ...` on stderr, and its exit code (2 for
-    usage and spec errors, 3 for a target that cannot be reached)."""
+    """A `HarnessError` shown the click way: `Error: ...` on stderr, exit code 2."""
 
-    def __init__(self, message: str, exit_code: int = HarnessError.exit_code) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = 2
+
+
+class UnreachableError(HarnessUsageError):
+    """A target that cannot be reached at all: exit code 3."""
+
+    exit_code = TargetUnreachable.exit_code
 
 
 class Group(click.Group):
@@ -61,11 +64,13 @@ class Group(click.Group):
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             raise HarnessUsageError(f"{len(exc.problems)} problem(s) in the profiles") from None
+        except TargetUnreachable as exc:
+            raise UnreachableError(str(exc)) from None
         except HarnessError as exc:
-            raise HarnessUsageError(str(exc), exc.exit_code) from None
+            raise HarnessUsageError(str(exc)) from None
 
 
-class HttpUrl(click.ParamType):
+class HttpUrl(click.ParamType):  # type: ignore[type-arg]
     """An absolute http(s) URL, read by the one parser every request goes through
     (`harness.targets`), and refused before anything is sent."""
 
@@ -81,7 +86,7 @@ class HttpUrl(click.ParamType):
 HTTP_URL = HttpUrl()
 
 
-class Parsed(click.ParamType):
+class Parsed(click.ParamType):  # type: ignore[type-arg]
     """A run option's value, read by its parser from `harness.options`."""
 
     def __init__(self, option: Option) -> None:
@@ -553,6 +558,7 @@ def _run_suite(
 @click.pass_context
 def receiver(
     ctx: click.Context,
+    /,
     url: str,
     profile_name: str,
     report_path: str | None,
@@ -626,6 +632,7 @@ def checks_list(profile_name: str | None, side: str | None, specs: Sequence[str]
 @click.pass_context
 def sender(
     ctx: click.Context,
+    /,
     profile_name: str,
     api: str | None,
     report_path: str | None,

@@ -84,9 +84,8 @@ def fuzz(
     problems = []
     try:
         for result in schema.get_all_operations():
-            problem = _fuzz_operation(
-                result.ok(), session, base_url, sent, max_examples, seed_value
-            )
+            operation = result.ok()  # type: ignore[union-attr]  # the document is valid
+            problem = _fuzz_operation(operation, session, base_url, sent, max_examples, seed_value)
             if problem is not None:
                 problems.append(problem)
     finally:

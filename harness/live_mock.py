@@ -20,7 +20,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.mock_client import MockClient, mock_credentials
 from harness.profiles import Catalog, Profile
-from harness.subscriber import Subscription, SubscriptionClient
+from harness.subscriber import ApiSubscription, SubscriptionClient
 from harness.targets import pin
 from harness.transport import HttpClient
 from mock_provider.app import MockConfig
@@ -88,7 +88,7 @@ class LiveMock:
         self.control.checked("POST", "/reset")
         self.control.checked("PUT", "/faults", {"faults": self.faults})
 
-    def subscribe(self, event: str, url: str, *, secret: str | None = None) -> Subscription:
+    def subscribe(self, event: str, url: str, *, secret: str | None = None) -> ApiSubscription:
         """Subscribe `url` to `event` the way the provider's users do.
 
         Through the subscription API (a hook-secret handshake, if the profile has one,
@@ -103,7 +103,7 @@ class LiveMock:
                 raise HarnessError(f"the mock refused the subscription: {response.summary()}")
             return made
         view = self.control.create_webhook(self.profile, self.profile.name, event, url, secret)
-        return Subscription(view["id"], event, view["target_url"], view["active"], view)
+        return ApiSubscription(view["id"], event, view["target_url"], view["active"], view)
 
     def validate(self, webhook_id: Any) -> dict[str, Any]:
         """Press "validate" on a settings-screen webhook: the validation request is sent to its

@@ -200,7 +200,7 @@ class _Raw:
 
     @property
     def name(self) -> str:
-        return self.profile["name"]
+        return str(self.profile["name"])
 
     def file(self, filename: str) -> str:
         return str(self.folder / filename)
@@ -324,7 +324,8 @@ def _webhook_body(webhook: Mapping[str, Any]) -> Mapping[str, Any]:
     node: Any = webhook["post"]
     for key in JSON_BODY:
         node = node[key]
-    return node
+    body: Mapping[str, Any] = node
+    return body
 
 
 def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:

@@ -84,7 +84,7 @@ class Target:
 
 
 @dataclass
-class Outcome:
+class ItemOutcome:
     """One result as its item reports it: plain data, so that it crosses xdist workers."""
 
     name: str
@@ -95,7 +95,7 @@ class Outcome:
     text: str = ""
 
     @classmethod
-    def of(cls, result: Result) -> Outcome:
+    def of(cls, result: Result) -> ItemOutcome:
         return cls(
             result.name,
             result.summary,
@@ -128,7 +128,7 @@ class SuiteRun:
         self.shared = shared
         self._outcomes: dict[str, Any] | None = None
 
-    def outcome(self, item: ConformanceItem) -> Outcome:
+    def outcome(self, item: ConformanceItem) -> ItemOutcome:
         """The outcome for `item`, running the suite first if nobody has."""
         if self._outcomes is None:
             selected = [
@@ -145,7 +145,7 @@ class SuiteRun:
         found = self._outcomes["outcomes"].get(item.name)
         if found is None:
             raise ConformanceError(f"hookconform: the run reported nothing for {item.name}")
-        return Outcome(**found)
+        return ItemOutcome(**found)
 
     def _compute(self, selected: Sequence[ConformanceItem]) -> dict[str, Any]:
         checks = sorted({i.check.id for i in selected})
@@ -157,7 +157,7 @@ class SuiteRun:
             report = self.target.run(checks, events)
         except HarnessError as exc:
             return {"error": str(exc)}
-        return {"outcomes": {r.name: asdict(Outcome.of(r)) for r in report.results}}
+        return {"outcomes": {r.name: asdict(ItemOutcome.of(r)) for r in report.results}}
 
     def _shared(self, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """`compute()` in the first worker to get here; the others wait for its file."""
@@ -280,7 +280,7 @@ class ConformanceItem(pytest.Item):
         return self.path, None, f"hookconform {self.target.side} {self.check.id}{where}"
 
 
-def judge(*outcomes: Outcome) -> None:
+def judge(*outcomes: ItemOutcome) -> None:
     """Turn outcomes into pytest's verdict (see the module docstring): a failure when a MUST
     failed or the harness broke, else xfail when a SHOULD failed, else a skip when none ran.
     """
@@ -296,6 +296,6 @@ def judge(*outcomes: Outcome) -> None:
         pytest.skip("; ".join(dict.fromkeys(f"{o.status}: {o.reason}" for o in outcomes)))
 
 
-def _failure(outcome: Outcome) -> str:
+def _failure(outcome: ItemOutcome) -> str:
     verdict = "ERROR (a bug in the check)" if outcome.status == "error" else "FAILED"
     return f"{outcome.level} {outcome.name} {verdict}: {outcome.summary}\n{outcome.text}"

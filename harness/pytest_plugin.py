@@ -6,9 +6,13 @@ command line wins):
 - `--hookconform-receiver URL` / `--hookconform-sender-api URL`: turn the run into a
   conformance run of that side: one item per (check, event) under a `hookconform` node
   (`harness.pytest_items`); without either the plugin adds no items.
-- `--hookconform-profile NAME`, `--hookconform-secret VALUE`, `--hookconform-checks ID,...`,
-  `--hookconform-events E1,...`, `--hookconform-max-examples N`, `--hookconform-seed N`, and
-  for the sender suite `--hookconform-time-scale F` and `--hookconform-trigger CMD`.
+- `--hookconform-profile NAME` and `--hookconform-specs DIR` (repeatable: more profiles).
+- Every run option of the CLI suites (`harness.options.OPTIONS`) as `--hookconform-NAME`:
+  `--hookconform-secret`, `-events`, `-checks`, `-exclude-checks`; for the receiver suite
+  `-max-examples`, `-seed`, `-timeout`, `-concurrency`; for the sender suite `-header`
+  (repeatable), `-auth`, `-trigger`, `-trigger-url`, `-subscribe-cmd`, `-time-scale`,
+  `-window`, `-attempt-timeout`, `-callback-host`. A repeatable option is one value per line
+  in the ini file.
 
 Fixtures:
 
@@ -41,7 +45,7 @@ from harness.capture import CaptureServer
 from harness.errors import HarnessError
 from harness.options import BOTH, OPTIONS, Option, OptionError, Side, build, narrowed, text, url
 from harness.profiles import Catalog, Profile, load_profiles
-from harness.pytest_items import ConformanceError, HookconformCollector, Outcome, Target, judge
+from harness.pytest_items import ConformanceError, HookconformCollector, ItemOutcome, Target, judge
 
 MARKER = (
     "hookconform(check, profile=None, event=None, secret=None): run one receiver check "
@@ -122,8 +126,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             action="append" if option.repeat else "store",
             help=option.help,
         )
-        kind = "linelist" if option.repeat else "string"
-        parser.addini(_ini_name(option), f"{option.help} ({option.metavar})", type=kind)
+        described = f"{option.help} ({option.metavar})"
+        if option.repeat:
+            parser.addini(_ini_name(option), described, type="linelist")
+        else:
+            parser.addini(_ini_name(option), described, type="string")
 
 
 def _settings(config: pytest.Config) -> dict[str, Any]:
@@ -283,7 +290,7 @@ def _run_marked(target: Target) -> None:
         pytest.skip(f"{target.options.checks[0]} does not apply to profile {target.profile.name!r}")
     try:
         report = target.run(target.options.checks, target.options.events)
-        judge(*(Outcome.of(result) for result in report.results))
+        judge(*(ItemOutcome.of(result) for result in report.results))
     except HarnessError as exc:
         failure = f"hookconform could not run: {exc}"
     except ConformanceError as exc:
@@ -326,7 +333,7 @@ def make_hookconform_capture(
     """A factory of started capture servers (`max_body=` optional), all stopped at the end."""
     captures, _ = _hookconform_servers
 
-    def make(**options: int) -> CaptureServer:
+    def make(**options: Any) -> CaptureServer:
         return captures.enter_context(CaptureServer(**options))
 
     return make

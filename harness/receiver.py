@@ -492,7 +492,7 @@ def run_receiver(
             for stage in _stages(chosen):
                 batches = _batches(stage, events)
                 # list(): wait for the whole stage, and re-raise what a worker raised
-                list(pool.map(lambda batch: [_run_one(run, *u, progress) for u in batch], batches))
+                list(pool.map(lambda b: [_run_one(run, c, e, progress) for c, e in b], batches))
     finally:
         generator.join()
         client.close()

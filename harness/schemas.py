@@ -13,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
@@ -49,8 +49,7 @@ def _is_int64(value: object) -> bool:
 def registry_for(documents: dict[str, Any]) -> Registry:
     """A registry holding documents (OpenAPI files, meta-schemas) under their URIs."""
     return Registry().with_resources(
-        (uri, Resource(contents=document, specification=DRAFT202012))
-        for uri, document in documents.items()
+        (uri, DRAFT202012.create_resource(document)) for uri, document in documents.items()
     )
 
 

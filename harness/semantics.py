@@ -385,7 +385,19 @@ class Semantics:
     @classmethod
     def read(cls, raw: Mapping[str, Any]) -> Semantics:
         """The typed semantics of a resolved profile's (validated) `semantics` block."""
-        return cls(**{name: reader(raw[name]) for name, reader in _READERS.items()})
+        return cls(
+            subscription=_subscription(raw["subscription"]),
+            authenticity=_authenticity(raw["authenticity"]),
+            handshake=_handshake(raw["handshake"]),
+            envelope=_envelope(raw["envelope"]),
+            retry=_retry(raw["retry"]),
+            gone=_gone(raw["gone"]),
+            latency=_latency(raw["latency"]),
+            timeout=_timeout(raw["timeout"]),
+            quotas=_quotas(raw["quotas"]),
+            fire_and_forget=_fire_and_forget(raw["fire_and_forget"]),
+            events=_events(raw["events"]),
+        )
 
 
 RULES = tuple(f.name for f in fields(Semantics))
@@ -521,18 +533,3 @@ def _fire_and_forget(raw: Mapping[str, Any]) -> FireAndForgetRule:
 
 def _events(raw: Mapping[str, Any]) -> EventsRule:
     return EventsRule(**_common(raw), complete=raw["complete"])
-
-
-_READERS = {
-    "subscription": _subscription,
-    "authenticity": _authenticity,
-    "handshake": _handshake,
-    "envelope": _envelope,
-    "retry": _retry,
-    "gone": _gone,
-    "latency": _latency,
-    "timeout": _timeout,
-    "quotas": _quotas,
-    "fire_and_forget": _fire_and_forget,
-    "events": _events,
-}

@@ -37,7 +37,7 @@ from harness.mock_client import MockClient, mock_credentials
 from harness.options import SenderOptions
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
-from harness.subscriber import ApiResponse, Subscription, SubscriptionClient
+from harness.subscriber import ApiResponse, ApiSubscription, SubscriptionClient
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError, call_json
 
@@ -52,7 +52,7 @@ class Handle:
     path: str
     url: str
     secret: str | None
-    subscription: Subscription | None = None  # through a subscription API
+    subscription: ApiSubscription | None = None  # through a subscription API
     webhook_id: Any = None  # through a mock's control API
     created: ApiResponse | None = None
     handshakes: int = 0  # requests to the path that were handshakes, not deliveries
@@ -395,7 +395,7 @@ class SenderRun:
             self.mock.call("DELETE", f"/webhooks/{handle.webhook_id}")
         return None
 
-    def state(self, handle: Handle) -> Subscription | None:
+    def state(self, handle: Handle) -> ApiSubscription | None:
         """The subscription as the sender shows it now; None when it is gone."""
         if self.client is not None and handle.subscription is not None:
             return self.client.find(handle.subscription)
@@ -403,7 +403,7 @@ class SenderRun:
             status, answer = self.mock.call("GET", "/subscriptions")
             for item in answer.get("subscriptions", []) if status == 200 else []:
                 if str(item.get("id")) == str(handle.webhook_id):
-                    return Subscription(
+                    return ApiSubscription(
                         item["id"], handle.event, item.get("target_url", ""), item.get("active")
                     )
         return None

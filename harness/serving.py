@@ -32,7 +32,7 @@ LOOPBACK = "127.0.0.1"
 class _Lines:
     """The request's input, remembering the last line read (how the headers ended)."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: Any) -> None:
         self.stream = stream
         self.last = b""
 
@@ -58,11 +58,11 @@ class QuietHandler(WSGIRequestHandler):
             self.send_error(400, "the request line never ended")
             return False
         lines = _Lines(self.rfile)
-        self.rfile = lines  # type: ignore[assignment]
+        self.rfile = lines  # type: ignore[assignment]  # reads through to the stream
         try:
             parsed = super().parse_request()
         finally:
-            self.rfile = lines.stream  # type: ignore[assignment]
+            self.rfile = lines.stream
         if not parsed:
             return False
         problem = self._framing_problem(lines.last)
@@ -126,12 +126,12 @@ class BackgroundServer:
             )
         finally:
             listener.close()  # the server holds its own duplicate of the socket
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True
         self._thread: threading.Thread | None = None
 
     @property
     def host(self) -> str:
-        return self._server.server_address[0]
+        return str(self._server.server_address[0])
 
     @property
     def port(self) -> int:

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture.providers import (
     AVAILABLE_PROVIDERS,
-    Constants,
     HypothesisProvider,
 )
+from hypothesis.internal.constants_ast import Constants
 from schemathesis import GenerationMode
 
 from harness.profiles import Profile, load_profiles

@@ -47,7 +47,7 @@ class ApiResponse:
 
 
 @dataclass
-class Subscription:
+class ApiSubscription:
     """A subscription as the API described it."""
 
     id: Any
@@ -94,7 +94,7 @@ class SubscriptionClient:
 
     def create(
         self, event: str, target_url: str, *, secret: str | None = None
-    ) -> tuple[ApiResponse, Subscription | None]:
+    ) -> tuple[ApiResponse, ApiSubscription | None]:
         """Subscribe `target_url` to `event`; the answer and, when it is 2xx, the subscription."""
         values = {"event": event, "target_url": target_url, "secret": secret, "active": True}
         response = self._call("create", body=self._body("create", values))
@@ -103,7 +103,7 @@ class SubscriptionClient:
             made.id = _id_from_location(response.headers.get("location"))
         return response, made
 
-    def list(self) -> tuple[ApiResponse, list[Subscription]]:
+    def list(self) -> tuple[ApiResponse, list[ApiSubscription]]:
         """Every subscription the API lists."""
         response = self._call("list")
         field = self.rule.vocabulary.list.items
@@ -113,12 +113,12 @@ class SubscriptionClient:
         found = [self.parse(item) for item in items or [] if isinstance(item, dict)]
         return response, [s for s in found if s is not None]
 
-    def get(self, subscription: Subscription) -> tuple[ApiResponse, Subscription | None]:
+    def get(self, subscription: ApiSubscription) -> tuple[ApiResponse, ApiSubscription | None]:
         """One subscription by id; None when the API no longer knows it."""
         response = self._call("get", subscription=subscription)
         return response, self.parse(response.body) if response.ok else None
 
-    def update(self, subscription: Subscription, **changes: Any) -> ApiResponse:
+    def update(self, subscription: ApiSubscription, **changes: Any) -> ApiResponse:
         """Change `active`, `target_url` or `event` of a subscription."""
         values = {
             "id": subscription.id,
@@ -129,25 +129,25 @@ class SubscriptionClient:
         }
         return self._call("update", subscription=subscription, body=self._body("update", values))
 
-    def delete(self, subscription: Subscription) -> ApiResponse:
+    def delete(self, subscription: ApiSubscription) -> ApiResponse:
         values = {"id": subscription.id, "event": subscription.event}
         return self._call("delete", subscription=subscription, body=self._body("delete", values))
 
-    def find(self, subscription: Subscription) -> Subscription | None:
+    def find(self, subscription: ApiSubscription) -> ApiSubscription | None:
         """The subscription as the API shows it now (get where it can, the list otherwise)."""
         if self.can("get"):
             return self.get(subscription)[1]
         _, listed = self.list()
         return next((s for s in listed if _same(s, subscription, self.rule)), None)
 
-    def parse(self, item: Any) -> Subscription | None:
+    def parse(self, item: Any) -> ApiSubscription | None:
         """A subscription from an API object, by the profile's field names."""
         if isinstance(item, list) and len(item) == 1:
             item = item[0]
         if not isinstance(item, dict):
             return None
         fields = self.rule.fields
-        return Subscription(
+        return ApiSubscription(
             id=item.get(fields.id or "id"),
             event=item.get(fields.event or "", ""),
             target_url=item.get(fields.target_url or "", ""),
@@ -184,7 +184,7 @@ class SubscriptionClient:
                 body[name] = value
         return body
 
-    def _path(self, operation: Operation, subscription: Subscription | None) -> str:
+    def _path(self, operation: Operation, subscription: ApiSubscription | None) -> str:
         values = dict(self.path_values)
         if subscription is not None:
             values.setdefault("id", subscription.id)
@@ -201,7 +201,7 @@ class SubscriptionClient:
         return _PATH_PARAMETER.sub(fill, operation.path)
 
     def _call(
-        self, role: str, *, subscription: Subscription | None = None, body: Any = None
+        self, role: str, *, subscription: ApiSubscription | None = None, body: Any = None
     ) -> ApiResponse:
         operation = self._operation(role)
         path = self._path(operation, subscription)
@@ -240,7 +240,7 @@ def _declared(profile: Profile, schema: Any) -> set[str]:
     return names
 
 
-def _same(a: Subscription, b: Subscription, rule: SubscriptionRule) -> bool:
+def _same(a: ApiSubscription, b: ApiSubscription, rule: SubscriptionRule) -> bool:
     if rule.fields.id is not None and a.id is not None and b.id is not None:
         return str(a.id) == str(b.id)
     return a.event == b.event

@@ -16,10 +16,10 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from harness import pointers
 from harness.errors import HarnessError
 from harness.profiles import Profile
 from harness.transport import FRAMING, header_problem
-from harness import pointers
 from mock_provider import control_openapi, served_openapi
 from mock_provider.faults import FAULTS, check_names
 from mock_provider.http_json import MAX_DEPTH, ApiError, depth, field, json_response, read_object

@@ -55,7 +55,8 @@ def document(mock: Mock) -> dict[str, Any]:
     schemas["EventType"] = {"enum": sorted({e for p in profiles for e in p.events})}
     schemas["FaultName"] = {"enum": list(FAULTS)}
     schemas["DeliveryStatus"] = {"enum": list(DELIVERY_STATUSES)}
-    schemas["HeaderName"] = {"type": "string", "pattern": TOKEN, "not": _any_case(FRAMING)}
+    framing = sorted(FRAMING)
+    schemas["HeaderName"] = {"type": "string", "pattern": TOKEN, "not": _any_case(framing)}
     schemas["TargetUrl"] = target_url_schema(mock.outbound.rule.own)
     schemas["Trigger"] = _per_profile(profiles, len(profiles) > 1, _trigger)
     schemas["WebhookCreate"] = _per_profile(screens, len(screens) > 1, _webhook)

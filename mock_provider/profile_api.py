@@ -82,7 +82,8 @@ class ProfileApi:
     def handle(self, request: Request, path: str) -> Response:
         route, raw = self.routes.match(request, path)
         op = route.operation
-        refused = auth.check(self.profile.openapi, op.spec, request.headers, self.credentials)
+        headers = dict(request.headers.items())
+        refused = auth.check(self.profile.openapi, op.spec, headers, self.credentials)
         if refused:
             headers = auth.challenge_header(self.profile.openapi)
             raise ApiError(401, "unauthorized", refused, headers=headers)

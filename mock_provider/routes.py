@@ -177,7 +177,7 @@ class Routes:
             raise ApiError(
                 404, "not found", f"no operation of {self.profile.name!r} at {path}"
             ) from None
-        return self._by_id[endpoint], values
+        return self._by_id[endpoint], {str(k): str(v) for k, v in values.items()}
 
     @functools.cache  # noqa: B019 (one Routes per mounted profile, kept for the process)
     def _validator(self, schema_pointer: str) -> Draft202012Validator:

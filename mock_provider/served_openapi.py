@@ -57,11 +57,15 @@ def document(mock: Mock, profile: Profile) -> dict[str, Any]:
     }
     rule = profile.semantics.subscription
     events = {"enum": list(profile.events)}
-    stated = {
-        rule.request_field("target_url"): target_url_schema(mock.outbound.rule.own),
-        rule.request_field("event"): {"anyOf": [events, {"type": "array", "items": events}]},
+    constraints = {
+        "target_url": target_url_schema(mock.outbound.rule.own),
+        "event": {"anyOf": [events, {"type": "array", "items": events}]},
     }
-    stated.pop(None, None)
+    stated = {
+        name: schema
+        for part, schema in constraints.items()
+        if (name := rule.request_field(part)) is not None
+    }
     api = mock.apis.get(profile.name)
     roles = {r.operation.operation_id: r.role for r in api.routes.all} if api else {}
     words = rule.vocabulary.list.query
@@ -73,7 +77,8 @@ def document(mock: Mock, profile: Profile) -> dict[str, Any]:
             operation = item.get(method)
             if isinstance(operation, dict):
                 _declare_answers(found, operation)
-                needed = list(stated) if roles.get(operation.get("operationId")) == "create" else []
+                creates = roles.get(str(operation.get("operationId"))) == "create"
+                needed = list(stated) if creates else []
                 _state_fields(operation, stated, needed)
                 _state_cursors(operation, cursors)
     return found

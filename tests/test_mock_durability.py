@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_support import Client, receiver
+from mock_support import Client, Receiver, receiver
 
 EVENTS = 15
 
@@ -63,6 +63,17 @@ def _owed(db: Path) -> int:
     return count
 
 
+def _each_failed_once(endpoint: Receiver, timeout: float = 20.0) -> None:
+    """Wait until every delivery (each event's payload) has had a failed attempt."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = {r.json()["n"] for r in list(endpoint.requests) if r.body}
+        if seen == set(range(EVENTS)):
+            return
+        assert time.monotonic() < deadline, f"only {sorted(seen)} were attempted"
+        time.sleep(0.02)
+
+
 def test_sigkill_mid_retry_storm_then_restart_delivers_everything(tmp_path: Path) -> None:
     db = tmp_path / "mock.sqlite3"
     with receiver(status=503) as endpoint:
@@ -76,7 +87,7 @@ def test_sigkill_mid_retry_storm_then_restart_delivers_everything(tmp_path: Path
                 client.ok(
                     "POST", "/_mock/events", {"type": "employee_created", "data": {"n": number}}
                 )
-            endpoint.wait_for(EVENTS * 2)  # every delivery has failed at least once
+            _each_failed_once(endpoint)
             process.send_signal(signal.SIGKILL)
             process.wait()
         owed = _owed(db)

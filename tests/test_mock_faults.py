@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from mock_support import receiver, running
+from mock_support import SCALE, receiver, running
 
 from harness.profiles import load_profiles
-from mock_provider.faults import FAULTS
+from mock_provider.app import Mock, MockConfig
+from mock_provider.delivery import OUT_OF_ORDER_HOLD
+from mock_provider.faults import FAULTS, Fault, Faults, UnknownFaultError, check_names
 
 CATALOG = load_profiles()
 V1 = "/api/v1/webhooks"
@@ -153,6 +155,26 @@ def test_no_hook_secret() -> None:
         sub = _resthooks(c, endpoint.url)
         assert sub["active"] is True
         assert endpoint.requests == []  # no handshake request at all
+
+
+def test_slow() -> None:
+    # Held past factorial-v1's five minutes, scaled, by as much as the out-of-order hold.
+    promise = CATALOG.get("factorial-v1").semantics.latency.max_seconds * SCALE
+    with receiver() as endpoint, running("factorial-v1", faults=["slow"]) as (_, c):
+        _v1_subscription(c, endpoint.url)
+        triggered = time.time()
+        c.ok("POST", "/_mock/events", {"type": "employee_created", "data": {"id": 1}})
+        [first] = endpoint.wait_for(1, timeout=promise + OUT_OF_ORDER_HOLD + 5)
+    assert first.at - triggered >= promise + OUT_OF_ORDER_HOLD - 0.1
+
+
+def test_an_unknown_fault_is_refused_at_every_entry() -> None:
+    config = MockConfig(["resthooks"], faults=["no-retry", "teleport"])
+    with pytest.raises(UnknownFaultError, match=r"unknown fault\(s\) 'teleport' \(known: no-retry"):
+        Mock(config, catalog=CATALOG)
+    with pytest.raises(UnknownFaultError, match="'slo'"):
+        Faults(["slo"])
+    assert check_names(["slow", "no-retry", "slow"]) == [Fault.SLOW, Fault.NO_RETRY]
 
 
 def test_faults_are_switched_at_run_time() -> None:

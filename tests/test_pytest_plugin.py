@@ -7,6 +7,7 @@ runs in-process too (and its xdist workers as subprocesses), reaching them over 
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import time
 import xml.etree.ElementTree as ET
@@ -19,10 +20,11 @@ from mock_support import resolver
 from werkzeug.wrappers import Request, Response
 
 from harness import checks as registry
-from harness.profiles import load_profiles
+from harness.cli import cli
+from harness.profiles import bundled_specs_dir, load_profiles
 from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
-from tests.receivers import EXAMPLE, Receiver, answer, serve
+from tests.receivers import EXAMPLE, AnswersSlowly, Receiver, answer, serve
 
 pytest_plugins = ["pytester"]
 
@@ -30,6 +32,7 @@ pytest_plugins = ["pytester"]
 registry.load()
 CATALOG = load_profiles()
 RESTHOOKS = CATALOG.get("resthooks")
+FACTORIAL_EVENT = next(iter(CATALOG.get("factorial").events))
 SECRET = "s3cret"
 README = Path(__file__).resolve().parents[1] / "README.md"
 # Quick inner runs: few generated payloads, no cache folder in the pytester directory.
@@ -317,6 +320,134 @@ def test_sender_items_against_a_faulty_mock(pytester: pytest.Pytester) -> None:
     )
 
 
+# --- every run option of the CLI suites ------------------------------------------------------
+
+
+def test_every_cli_run_option_is_a_plugin_option_and_an_ini_value(
+    pytester: pytest.Pytester,
+) -> None:
+    shown = pytester.runpytest("-p", "no:cacheprovider", "--help").stdout.str()
+    plugin = set(re.findall(r"--hookconform-([a-z][a-z-]+)", shown))
+    # The reports are pytest's own (--junitxml); the target is --hookconform-sender-api.
+    theirs = {"report", "junit", "api"}
+    for side in ("receiver", "sender"):
+        params = cli.commands[side].params
+        options = {o[2:] for p in params for o in p.opts if o.startswith("--")} - theirs
+        assert options - plugin == set(), side
+    for name in ("specs", "header", "auth", "window", "timeout", "attempt_timeout", "concurrency"):
+        assert f"hookconform_{name} " in shown
+
+
+def test_the_specs_option_and_ini_load_a_spec_writers_folder(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mine" / "acme-hooks"
+    shutil.copytree(bundled_specs_dir() / "resthooks", folder)
+    profile = folder / "profile.yaml"
+    profile.write_text(
+        profile.read_text(encoding="utf-8").replace("name: resthooks", "name: acme-hooks", 1),
+        encoding="utf-8",
+    )
+    url = f"http://127.0.0.1:{_free_port()}/hooks"  # collecting sends nothing
+    collect = ("-p", "no:cacheprovider", "--collect-only", "-q", "--hookconform-receiver", url)
+    missing = pytester.runpytest(*collect, "--hookconform-profile", "acme-hooks")
+    assert missing.ret == pytest.ExitCode.USAGE_ERROR
+    missing.stderr.fnmatch_lines(["*unknown profile*acme-hooks*"])
+    given = pytester.runpytest(
+        *collect, "--hookconform-profile", "acme-hooks", "--hookconform-specs", str(folder.parent)
+    )
+    assert given.ret == 0
+    expected = _receiver_ids("resthooks")
+    assert [line for line in given.outlines if line.startswith("hookconform::")] == expected
+    pytester.makeini(
+        f"[pytest]\nhookconform_profile = acme-hooks\nhookconform_specs =\n    {folder}\n"
+    )
+    from_ini = pytester.runpytest(*collect)
+    assert [line for line in from_ini.outlines if line.startswith("hookconform::")] == expected
+
+
+def test_the_receiver_timeout_and_concurrency_options_reach_the_run(
+    pytester: pytest.Pytester,
+) -> None:
+    receiver = Recording(RESTHOOKS, None)
+    with serve(receiver) as url:
+        common = (*QUICK, "--hookconform-receiver", url, "--hookconform-profile", "resthooks")
+        burst = pytester.runpytest(
+            *common, "--hookconform-checks", "R-concurrent", "--hookconform-concurrency", "3"
+        )
+        burst.assert_outcomes(passed=1)
+        assert receiver.count == 3
+    slow = AnswersSlowly(RESTHOOKS, None)
+    with serve(slow) as url:
+        pytester.makeini("[pytest]\nhookconform_timeout = 0.05\n")
+        timed = pytester.runpytest(
+            *(*QUICK, "--hookconform-receiver", url, "--hookconform-profile", "resthooks"),
+            *("--hookconform-checks", "R-responds-in-time", "-k", "contact.create"),
+        )
+        timed.assert_outcomes(failed=1, deselected=len(RESTHOOKS.events) - 1)
+        timed.stdout.fnmatch_lines(["*every answer within 0.05 s, the provider's timeout*"])
+        pytester.makeini("[pytest]\n")
+        relaxed = pytester.runpytest(
+            *(*QUICK, "--hookconform-receiver", url, "--hookconform-profile", "resthooks"),
+            *("--hookconform-checks", "R-responds-in-time", "-k", "contact.create"),
+            *("--hookconform-timeout", "2"),
+        )
+        relaxed.assert_outcomes(passed=1, deselected=len(RESTHOOKS.events) - 1)
+
+
+def test_the_sender_credentials_options_reach_the_api(pytester: pytest.Pytester) -> None:
+    config = MockConfig(["factorial", "staffology"], time_scale=0.0001, resolver=resolver())
+    with MockServer(config) as mock:
+
+        def run(profile: str, *args: str) -> pytest.RunResult:
+            return pytester.runpytest(
+                *(*QUICK, "--hookconform-sender-api", mock.url, "--hookconform-profile", profile),
+                *("--hookconform-time-scale", "0.0001", "--hookconform-checks", "S-envelope"),
+                *("--hookconform-events", next(iter(CATALOG.get(profile).events)), *args),
+            )
+
+        wrong_key = run("factorial", "--hookconform-header", "x-api-key: wrong")
+        wrong_key.assert_outcomes(failed=1)
+        wrong_key.stdout.fnmatch_lines(["api: * -> 401 *"])
+        # Repeated, all are sent: were only the last kept, the key would be missing.
+        both = run(
+            "factorial",
+            *("--hookconform-header", "x-api-key: test-api-key"),
+            *("--hookconform-header", "X-Request-Source: ci"),
+        )
+        both.assert_outcomes(passed=1)
+        wrong_password = run("staffology", "--hookconform-auth", "test:wrong")
+        wrong_password.assert_outcomes(failed=1)
+        wrong_password.stdout.fnmatch_lines(["api: * -> 401 *"])
+
+
+def test_the_sender_window_and_attempt_timeout_options_reach_the_run(
+    pytester: pytest.Pytester,
+) -> None:
+    def run(mock: MockServer, *args: str) -> pytest.RunResult:
+        return pytester.runpytest(
+            *(*QUICK, "--hookconform-sender-api", mock.url, "--hookconform-profile", "factorial"),
+            *("--hookconform-time-scale", "0.00001", "--hookconform-events", FACTORIAL_EVENT),
+            *args,
+        )
+
+    held = MockConfig(["factorial"], time_scale=0.00001, faults=["slow"], resolver=resolver())
+    with MockServer(held) as mock:
+        started = time.monotonic()
+        late = run(mock, "--hookconform-checks", "S-envelope", "--hookconform-window", "0.3")
+        assert time.monotonic() - started < 10
+    late.assert_outcomes(failed=1)
+    late.stdout.fnmatch_lines(["*nothing arrived within 0.3 s of triggering*"])
+    # The mock waits 3 s for an answer; a sender said to time out after 0.2 s is not it.
+    patient = MockConfig(["factorial"], time_scale=0.00001, timeout=3.0, resolver=resolver())
+    with MockServer(patient) as mock:
+        checks = ("--hookconform-checks", "S-retry-after-failure", "--hookconform-window", "0.5")
+        run(mock, *checks).assert_outcomes(passed=1)
+        wrong = run(mock, *checks, "--hookconform-attempt-timeout", "0.2")
+    wrong.assert_outcomes(failed=1)
+    wrong.stdout.fnmatch_lines(["1 attempt(s) arrived, expected 2 *"])
+
+
 # --- the mock provider fixtures and the marker ----------------------------------------------
 
 
@@ -405,6 +536,9 @@ def test_wrong_fixture_and_marker_arguments_are_one_clear_line(pytester: pytest.
         def test_option_typo(make_hookconform_mock):
             make_hookconform_mock(profile="resthooks", time_scal=0.1)
 
+        def test_fault_typo(make_hookconform_mock):
+            make_hookconform_mock(profile="resthooks", faults=["no-retry", "teleport"])
+
         def test_unknown_event(make_hookconform_mock):
             make_hookconform_mock(profile="resthooks", time_scale=0.001).trigger("contact.explode")
 
@@ -422,10 +556,11 @@ def test_wrong_fixture_and_marker_arguments_are_one_clear_line(pytester: pytest.
         """
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(failed=3, errors=3)
+    result.assert_outcomes(failed=4, errors=3)
     result.stdout.fnmatch_lines_random(
         [
             "*make_hookconform_mock: unknown profile 'acme'*",
+            "*make_hookconform_mock: unknown fault(s) 'teleport' (known: no-retry*",
             "*make_hookconform_mock: *unexpected keyword argument 'time_scal'*",
             "*no event 'contact.explode'*",
             "*hookconform marker: one check per marker*not evnt*",

@@ -55,7 +55,7 @@ def _holds(condition: Condition, semantics: Semantics) -> bool:
     rule, _, param = condition[0].partition(".")
     actual = getattr(semantics.rule(rule), param or "kind")
     expected = condition[1]
-    return actual != expected.value if isinstance(expected, Not) else actual == expected
+    return bool(actual != expected.value if isinstance(expected, Not) else actual == expected)
 
 
 def _describe(condition: Condition) -> str:

@@ -12,15 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import BaseConverter, Map, Rule
+from werkzeug.routing import BaseConverter, Map
 from werkzeug.wrappers import Request, Response
 
 from harness import pointers
 from harness.errors import HarnessError
 from harness.profiles import Profile
 from harness.transport import FRAMING, header_problem
-from mock_provider import control_openapi, served_openapi
+from mock_provider import control_openapi, routing, served_openapi
 from mock_provider.faults import FAULTS, check_names
 from mock_provider.http_json import MAX_DEPTH, ApiError, depth, field, json_response, read_object
 from mock_provider.outbound import Outcome
@@ -121,11 +120,7 @@ class ControlApi:
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
         rules = [
-            Rule(
-                re.sub(r"\{(\w+)\}", lambda m: f"<{_CONVERTERS[m.group(1)]}:{m.group(1)}>", path),
-                endpoint=operation["operationId"],
-                methods=[method.upper()],
-            )
+            routing.rule(path, method, operation["operationId"], _CONVERTERS)
             for path, item in control_openapi.document(mock)["paths"].items()
             for method, operation in item.items()
             if method != "parameters"
@@ -133,19 +128,8 @@ class ControlApi:
         self.routes = Map(rules, converters={"row": RowId}, strict_slashes=False)
 
     def handle(self, request: Request, path: str) -> Response:
-        adapter = self.routes.bind("mock", path_info=PREFIX + path)
-        try:
-            endpoint, values = adapter.match(method=request.method)
-        except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or []))
-            raise ApiError(
-                405,
-                "method not allowed",
-                f"{request.method} {PREFIX}{path}: allowed {allowed}",
-                headers={"Allow": allowed},
-            ) from None
-        except NotFound:
-            raise ApiError(404, "not found", f"no control API call at {PREFIX}{path}") from None
+        unknown = "no control API call"
+        endpoint, values = routing.match(self.routes, request, PREFIX + path, unknown)
         handler: Callable[..., Response] = getattr(self, endpoint)
         return handler(request, *values.values())
 
@@ -384,7 +368,7 @@ class ControlApi:
         for name in ("subscription", "event"):
             raw = _query(request, name)
             if raw is not None:
-                if not re.fullmatch(r"[0-9]{1,18}", raw):
+                if not re.fullmatch(RowId.regex, raw):
                     raise ApiError(400, "invalid parameter", f"{name} must be an id, not {raw!r}")
                 filters[name] = int(raw)
         status = _query(request, "status")

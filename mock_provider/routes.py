@@ -19,17 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request
 
 from harness import pointers
 from harness.profiles import Operation, Profile
 from harness.schemas import error_messages, registry_for, validator_for
+from mock_provider import routing
 from mock_provider.http_json import ApiError, read_object
 
 JSON = "application/json"
-_PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
 @dataclass(frozen=True)
@@ -71,11 +70,7 @@ class Routes:
                 self.by_role.setdefault(route.role, route)
         self._by_id = {r.operation.operation_id: r for r in self.all}
         rules = [
-            Rule(
-                _PARAMETER.sub(lambda m: f"<{m.group(1)}>", r.operation.path),
-                endpoint=r.operation.operation_id,
-                methods=[r.operation.method],
-            )
+            routing.rule(r.operation.path, r.operation.method, r.operation.operation_id)
             for r in self.all
         ]
         self.map = Map(rules, strict_slashes=False, merge_slashes=False)
@@ -97,7 +92,7 @@ class Routes:
         return self.profile.resolve(response.get("content", {}).get(JSON, {}).get("schema", {}))
 
     def _signature(self, op: Operation) -> tuple[str, ...]:
-        params = ",".join(_PARAMETER.findall(op.path))
+        params = ",".join(routing.PARAMETER.findall(op.path))
         request, response = self.request_schema(op), self.response_schema(op)
         return (op.method, params, json.dumps(request), json.dumps(response))
 
@@ -135,7 +130,7 @@ class Routes:
         return found
 
     def _route(self, op: Operation, role: str | None) -> Route:
-        names = tuple(_PARAMETER.findall(op.path))
+        names = tuple(routing.PARAMETER.findall(op.path))
         return Route(op, role, names, self._parameters(op))
 
     def event_parameter(self, route: Route) -> str | None:
@@ -162,21 +157,8 @@ class Routes:
 
     def match(self, request: Request, path: str) -> tuple[Route, dict[str, str]]:
         """The route for a request and its raw path values; 404 or 405 (with Allow)."""
-        adapter = self.map.bind("mock", path_info=path)
-        try:
-            endpoint, values = adapter.match(method=request.method)
-        except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or []))
-            raise ApiError(
-                405,
-                "method not allowed",
-                f"{request.method} {path}: allowed {allowed}",
-                headers={"Allow": allowed},
-            ) from None
-        except NotFound:
-            raise ApiError(
-                404, "not found", f"no operation of {self.profile.name!r} at {path}"
-            ) from None
+        unknown = f"no operation of {self.profile.name!r}"
+        endpoint, values = routing.match(self.map, request, path, unknown)
         return self._by_id[endpoint], {str(k): str(v) for k, v in values.items()}
 
     @functools.cache  # noqa: B019 (one Routes per mounted profile, kept for the process)

@@ -77,8 +77,8 @@ class Hostile:
             threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
 
     def _serve(self, connection: socket.socket) -> None:
-        connection.settimeout(0.5)
-        try:
+        try:  # the connection may be closed by __exit__ before this thread first runs
+            connection.settimeout(0.5)
             while not self._stop.is_set():
                 if not _read_request(connection, self._stop):
                     return

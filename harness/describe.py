@@ -15,6 +15,7 @@ from harness.semantics import (
     HandshakeRule,
     LatencyRule,
     QuotasRule,
+    RedirectsRule,
     RetryRule,
     SubscriptionRule,
     TimeoutRule,
@@ -37,11 +38,12 @@ def _subscription(rule: SubscriptionRule) -> str:
     events = "one event" if rule.one_event else "a set of events"
     if rule.overwrites:
         key = " and ".join(rule.key or ("type",))
-        duplicate = (
-            f"a second one for the same key is refused ({rule.duplicate_status})"
-            if rule.rejects_duplicates
-            else "a new one for the same key replaces the old"
-        )
+        if rule.rejects_duplicates:
+            duplicate = f"a second one for the same key is refused ({rule.duplicate_status})"
+        elif rule.returns_existing:
+            duplicate = "a create for an existing key answers the existing one (get-or-create)"
+        else:
+            duplicate = "a new one for the same key replaces the old"
         model = f"one subscription per {key}: {duplicate}"
     else:
         model = "each subscription is kept, several may share an event"
@@ -57,6 +59,11 @@ def _authenticity(rule: AuthenticityRule) -> str:
     optional = " when one is set" if rule.optional else ""
     if rule.kind == "challenge-header":
         return f"{origin} is sent back in header {rule.header}{optional}."
+    if rule.header_map:
+        return (
+            f"{origin} is a map of headers the subscriber chooses, sent on every delivery; "
+            f"header {rule.header} carries the secret{optional}."
+        )
     if rule.kind == "body-token":
         return f"{origin} is sent in the body at {rule.pointer}{optional}."
     if rule.kind == "hmac-signature":
@@ -134,7 +141,18 @@ def _latency(rule: LatencyRule) -> str:
 
 
 def _timeout(rule: TimeoutRule) -> str:
+    if rule.seconds is None:
+        return "the provider waits indefinitely for an answer (no timeout)."
     return f"the provider waits {_duration(rule.seconds)} for an answer."
+
+
+def _redirects(rule: RedirectsRule) -> str:
+    if not rule.follows_any:
+        return "not followed: a 3xx is the attempt's answer."
+    statuses = ", ".join(str(s) for s in sorted(rule.statuses))
+    to_get = ", ".join(str(s) for s in sorted(rule.to_get))
+    method = f"; after {to_get} the next request is a GET" if to_get else ""
+    return f"{statuses} followed to the Location, at most {rule.max_hops} hops{method}."
 
 
 def _quotas(rule: QuotasRule) -> str:
@@ -169,6 +187,7 @@ DESCRIBERS: dict[str, Callable[[Any], str]] = {
     "gone": _gone,
     "latency": _latency,
     "timeout": _timeout,
+    "redirects": _redirects,
     "quotas": _quotas,
     "fire_and_forget": _fire_and_forget,
     "events": _events,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from harness.errors import (
     UnknownEventError,
     UnknownProfileError,
 )
+from harness.references import reference_problems
 from harness.schemas import (
     error_messages,
     registry_for,
@@ -46,7 +48,15 @@ from harness.schemas import (
     unresolvable,
     validator_for,
 )
-from harness.semantics import Semantics
+from harness.semantics import (
+    COLLECTION_ROLES,
+    DEFAULT_RULES,
+    ITEM_ROLES,
+    KIND_KEYS,
+    Semantics,
+    kind_of,
+    unused_parameters,
+)
 
 ENV_VAR = "HOOKCONFORM_SPECS"
 PROFILE_FILE = "profile.yaml"
@@ -122,6 +132,9 @@ class Event:
         return next(iter(self.examples.values()))
 
 
+PATH_PARAMETER = re.compile(r"\{([^}]+)\}")  # a parameter in an OpenAPI path template
+
+
 @dataclass(frozen=True)
 class Operation:
     """One operation of the provider's subscription API."""
@@ -130,6 +143,11 @@ class Operation:
     method: str
     path: str
     spec: Mapping[str, Any]
+
+    @property
+    def path_parameters(self) -> list[str]:
+        """The names in the path template, in order (`/hooks/{pk}/` -> ["pk"])."""
+        return PATH_PARAMETER.findall(self.path)
 
 
 @dataclass(eq=False)
@@ -189,6 +207,23 @@ class Profile:
         operation_id = self.semantics.subscription.operations.get(role)
         return self.operations.get(operation_id) if operation_id else None
 
+    @functools.cached_property
+    def id_parameter(self) -> str | None:
+        """The path parameter that holds a subscription's id: `subscription.id_parameter`,
+        else the one the item operations (get, update, delete) have beyond the collection's
+        (create, list); None when there is no such single name."""
+        if self.semantics.subscription.id_parameter is not None:
+            return self.semantics.subscription.id_parameter
+        roles = [self.subscription_operation(r) for r in COLLECTION_ROLES]
+        collection = next((o for o in roles if o is not None), None)
+        outer = set(collection.path_parameters) if collection else set()
+        extra: set[str] = set()
+        for role in ITEM_ROLES:
+            operation = self.subscription_operation(role)
+            if operation is not None:
+                extra |= set(operation.path_parameters) - outer
+        return next(iter(extra)) if len(extra) == 1 else None
+
 
 @dataclass
 class _Raw:
@@ -243,6 +278,7 @@ def _read(folder: Path, problems: list[Problem]) -> _Raw | None:
     problems.extend(found)
     if found:
         return None
+    problems.extend(_missing_files(file, folder, profile))
     if profile["name"] != folder.name:
         problems.append(
             Problem(
@@ -268,6 +304,31 @@ def _read(folder: Path, problems: list[Problem]) -> _Raw | None:
         )
         return None
     return _Raw(folder, profile, openapi)
+
+
+def _documents(profile: Mapping[str, Any]) -> Iterator[tuple[list[str | int], str]]:
+    """Every document a profile.yaml cites, with where: `sources` and each rule's `source`."""
+    for index, doc in enumerate(profile.get("sources") or []):
+        yield ["sources", index], doc
+    for name, rule in (profile.get("semantics") or {}).items():
+        source = rule.get("source") if isinstance(rule, dict) else None
+        items = source if isinstance(source, list) else [source] if source else []
+        for index, item in enumerate(items):
+            at: list[str | int] = ["semantics", name, "source"]
+            at += [index] if isinstance(source, list) else []
+            if isinstance(item, dict):
+                yield [*at, "doc"], item["doc"]
+            else:
+                yield at, item
+
+
+def _missing_files(file: str, folder: Path, profile: Mapping[str, Any]) -> list[Problem]:
+    """A cited file of the spec writer's own (`./...`, `../...`) must exist beside the profile."""
+    return [
+        Problem(file, json_path(at), f"cited file {doc!r} not found (looked in {folder})")
+        for at, doc in _documents(profile)
+        if doc.startswith(("./", "../")) and not (folder / doc).is_file()
+    ]
 
 
 def _without_nulls(node: Any) -> Any:
@@ -304,20 +365,48 @@ def _lineage(raw: _Raw, by_name: Mapping[str, _Raw]) -> tuple[list[_Raw], Proble
 
 
 def _merge(chain: Sequence[_Raw]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Merge a lineage, root first, into one profile.yaml and one openapi.yaml."""
+    """Merge a lineage, root first, into one profile.yaml and one openapi.yaml; the rules a
+    profile leaves out that have a default (`DEFAULT_RULES`) get it."""
     profile: dict[str, Any] = {}
     openapi: dict[str, Any] = {}
     for raw in reversed(chain):
         inherit = raw.profile.get("inherit", INHERITABLE) if profile else INHERITABLE
         sources = [*profile.get("sources", []), *raw.profile.get("sources", [])]
         base_profile = {k: v for k, v in profile.items() if k == "semantics" and k in inherit}
+        if "semantics" in base_profile:
+            base_profile["semantics"] = _inherited_rules(
+                base_profile["semantics"], raw.profile.get("semantics") or {}
+            )
         profile = merge_patch(base_profile, raw.profile) if profile else dict(raw.profile)
         profile.pop("extends", None)
         profile.pop("inherit", None)
         profile["sources"] = list(dict.fromkeys(sources))
         base_openapi = {k: v for k, v in openapi.items() if k not in INHERITABLE or k in inherit}
         openapi = merge_patch(base_openapi, raw.openapi) if openapi else dict(raw.openapi)
+    if isinstance(profile.get("semantics"), dict):
+        # In a rule, null only ever means "not set": one the parent lacks is not kept.
+        semantics = profile["semantics"] = _without_nulls(profile["semantics"])
+        for name, default in DEFAULT_RULES.items():
+            semantics.setdefault(name, dict(default))
     return profile, openapi
+
+
+def _inherited_rules(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """The parent's rules a child merges onto: all, but for a rule whose kind the child
+    changes (`KIND_KEYS`), none of it, so no parameter, source or note of the old kind
+    lingers."""
+    kept = {}
+    for name, rule in parent.items():
+        theirs = child.get(name)
+        changed = (
+            isinstance(rule, dict)
+            and isinstance(theirs, dict)
+            and KIND_KEYS.get(name) in theirs
+            and kind_of(name, theirs) != kind_of(name, rule)
+        )
+        if not changed:
+            kept[name] = rule
+    return kept
 
 
 def _webhook_body(webhook: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -338,6 +427,10 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
     found = [
         Problem(p.file, p.path, p.message + after)
         for p in _schema_problems(profile_file, resolved, profile)
+    ]
+    found += [
+        Problem(profile_file, json_path(["semantics", rule, parameter]), message + after)
+        for rule, parameter, message in unused_parameters(profile.get("semantics") or {})
     ]
     structure = [
         Problem(p.file, p.path, p.message + after)
@@ -370,7 +463,7 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
     if found:
         problems.extend(found)
         return None
-    return Profile(
+    built = Profile(
         name=raw.name,
         title=profile["title"],
         description=profile.get("description", "").strip(),
@@ -382,6 +475,12 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
         openapi=openapi,
         events=events,
     )
+    references = [
+        Problem(p.file, p.path, p.message + after)
+        for p in reference_problems(built, profile_file, openapi_file)
+    ]
+    problems.extend(references)
+    return None if references else built
 
 
 def _schemas_in(openapi: Mapping[str, Any]) -> Iterator[tuple[list[str | int], Any]]:

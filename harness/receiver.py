@@ -528,11 +528,18 @@ def _address(target: Target) -> str:
     return f"{shown}:{target.port}"
 
 
+# How long the harness waits for an answer when the provider waits indefinitely: a run must
+# end, and an endpoint that needs longer is broken for any practical sender.
+NO_TIMEOUT_WAIT = 30.0
+
+
 def _timeout(profile: Profile, options: ReceiverOptions) -> float:
-    """The provider's timeout: `--timeout`, else the profile's `timeout.seconds`."""
+    """The provider's timeout: `--timeout`, else the profile's `timeout.seconds` (30 s when
+    the provider has none)."""
     if options.timeout is not None:
         return options.timeout
-    return profile.semantics.timeout.seconds
+    seconds = profile.semantics.timeout.seconds
+    return NO_TIMEOUT_WAIT if seconds is None else seconds
 
 
 # Checks that send negative payloads: the plan generates them only when one of these runs.

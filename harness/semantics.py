@@ -18,7 +18,124 @@ from typing import Any, Literal
 
 Documented = bool | Literal["partial"]
 ROLES = ("create", "list", "get", "update", "delete", "deliveries", "delivery", "sample")
+RECORD_ROLES = ("create", "list", "get", "update", "delete")  # the subscription records
+COLLECTION_ROLES = ("create", "list")  # their paths name no subscription
+ITEM_ROLES = ("get", "update", "delete")  # their paths may name one by its id
 PARTS = ("id", "event", "target_url", "active", "secret")
+
+# The parameter that picks each rule's kind. A derived profile that changes it takes none of
+# the parent's rule (its parameters, source, notes): the child writes the whole rule.
+KIND_KEYS: dict[str, str] = {
+    "subscription": "management",
+    "authenticity": "kind",
+    "handshake": "kind",
+    "envelope": "kind",
+    "retry": "enabled",
+    "gone": "action",
+    "timeout": "kind",
+    "redirects": "kind",
+    "fire_and_forget": "enabled",
+}
+# What a kind parameter means when a rule leaves it out.
+IMPLIED_KINDS: dict[str, Any] = {"timeout": "seconds"}
+# Rules a profile may leave out, and what they are then: the generic webhook default.
+STANDARD_WEBHOOKS = "https://www.standardwebhooks.com/"
+DEFAULT_RULES: dict[str, dict[str, Any]] = {
+    "redirects": {
+        "kind": "none",
+        "documented": False,
+        "source": STANDARD_WEBHOOKS,
+        "note": "Standard Webhooks: a 3xx answer is a failed attempt; redirects are not followed.",
+    },
+}
+
+
+# The parameters each kind uses, besides its kind parameter and source, documented, note; a
+# resolved profile that sets another is refused, since nothing would read it.
+_RECORDS = ("model", "key", "on_duplicate", "duplicate_status", "events_per_subscription")
+KIND_PARAMETERS: dict[str, dict[Any, tuple[str, ...]]] = {
+    "subscription": {
+        "settings-screen": _RECORDS,
+        "api": (
+            *_RECORDS,
+            "operations",
+            "fields",
+            "request_fields",
+            "path_parameters",
+            "id_parameter",
+            "vocabulary",
+        ),
+    },
+    "authenticity": {
+        "none": (),
+        "challenge-header": ("header", "value_from", "optional"),
+        "body-token": ("pointer", "value_from", "optional"),
+        "hmac-signature": ("header", "algorithm", "encoding", "value_from", "optional"),
+        "subscriber-headers": ("header", "value_from", "optional"),
+    },
+    "handshake": {
+        "none": (),
+        "hook-secret-echo": ("header", "accept_statuses", "without_echo"),
+        "secret-confirmation": (
+            "secret_in",
+            "query_param",
+            "body_pointer",
+            "method",
+            "revalidate_on",
+        ),
+    },
+    "envelope": {
+        "resource": ("detail",),
+        "array-of-one": ("detail",),
+        "wrapped": ("detail", "fields", "time_format"),
+    },
+    "retry": {
+        False: (),
+        True: (
+            "max_attempts",
+            "window_seconds",
+            "schedule",
+            "retry_on",
+            "on_exhaustion",
+            "notify_at_retries",
+        ),
+    },
+    "timeout": {"seconds": ("seconds",), "none": ()},
+    "redirects": {"none": (), "follow": ("statuses", "to_get", "max_hops")},
+}
+COMMON_PARAMETERS = ("source", "documented", "note")
+
+
+def unused_parameters(raw: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(rule, parameter, message) for each parameter of a resolved semantics block that its
+    rule's kind does not use."""
+    found = []
+    for name, by_kind in KIND_PARAMETERS.items():
+        rule = raw.get(name)
+        if not isinstance(rule, Mapping):
+            continue
+        kind = kind_of(name, rule)
+        used = by_kind.get(kind)
+        if used is None:
+            continue  # an unknown kind is the meta-schema's to report
+        allowed = {*used, *COMMON_PARAMETERS, KIND_KEYS[name]}
+        shown = str(kind).lower() if isinstance(kind, bool) else kind
+        for parameter in rule:
+            if parameter not in allowed:
+                message = (
+                    f"{name} {KIND_KEYS[name]} {shown} does not use {parameter!r} (it uses "
+                    f"{', '.join(used) or 'no parameters'}): remove it"
+                )
+                found.append((name, parameter, message))
+    return found
+
+
+def kind_of(rule: str, raw: Mapping[str, Any]) -> Any:
+    """The value of `rule`'s kind parameter in a raw rule (None: the rule has no kind key)."""
+    key = KIND_KEYS.get(rule)
+    if key is None:
+        return None
+    return raw.get(key, IMPLIED_KINDS.get(rule))
 
 
 def format_source(source: Any) -> str:
@@ -131,6 +248,7 @@ class SubscriptionRule(Rule):
     fields: Parts = field(default_factory=Parts)
     request_fields: Parts = field(default_factory=Parts)  # where a body names a part otherwise
     path_parameters: Mapping[str, Any] = field(default_factory=dict)
+    id_parameter: str | None = None  # as written; Profile.id_parameter derives it otherwise
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
     @property
@@ -145,6 +263,11 @@ class SubscriptionRule(Rule):
     @property
     def rejects_duplicates(self) -> bool:
         return self.overwrites and self.on_duplicate == "reject"
+
+    @property
+    def returns_existing(self) -> bool:
+        """A create for an existing key answers the existing subscription (get-or-create)."""
+        return self.overwrites and self.on_duplicate == "existing"
 
     @property
     def one_event(self) -> bool:
@@ -181,6 +304,21 @@ class AuthenticityRule(Rule):
     def per_subscription(self) -> bool:
         """The secret is set on each subscription (not account-wide)."""
         return self.subscription_field is not None
+
+    @property
+    def header_map(self) -> bool:
+        """The subscription field is a map of headers the sender adds to every delivery; the
+        secret travels as the value of `header` in it (subscriber-headers)."""
+        return self.kind == "subscriber-headers"
+
+    @property
+    def secret_in_header(self) -> bool:
+        """The secret itself is the value of `header` (a challenge, or a subscriber header)."""
+        return self.kind in ("challenge-header", "subscriber-headers")
+
+    def subscription_value(self, secret: str) -> Any:
+        """What the subscription field is set to so that deliveries carry `secret`."""
+        return {self.header or "": secret} if self.header_map else secret
 
     @property
     def secret_required(self) -> bool:
@@ -311,9 +449,35 @@ class LatencyRule(Rule):
 
 @dataclass(frozen=True, kw_only=True)
 class TimeoutRule(Rule):
-    """How long the provider waits for an answer."""
+    """How long the provider waits for an answer (kind none: indefinitely)."""
 
-    seconds: float
+    kind: str = "seconds"
+    seconds: float | None = None
+
+    @property
+    def none(self) -> bool:
+        return self.kind == "none"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedirectsRule(Rule):
+    """Whether the provider follows a 3xx answer to its Location, and how."""
+
+    kind: str = "none"
+    statuses: frozenset[int] = frozenset()  # the 3xx statuses it follows
+    to_get: frozenset[int] = frozenset()  # after these the next request is a GET, no body
+    max_hops: int = 0
+
+    @property
+    def follows_any(self) -> bool:
+        return self.kind == "follow" and bool(self.statuses)
+
+    def follows(self, status: int | None) -> bool:
+        return self.kind == "follow" and status in self.statuses
+
+    def method_after(self, status: int, method: str) -> str:
+        """The method of the request that follows a `status` answer to `method`."""
+        return "GET" if status in self.to_get else method
 
 
 @dataclass(frozen=True)
@@ -363,6 +527,7 @@ class Semantics:
     quotas: QuotasRule
     fire_and_forget: FireAndForgetRule
     events: EventsRule
+    redirects: RedirectsRule
 
     def rule(self, name: str) -> Rule:
         """The rule named `name` (`subscription`, `retry`, ...); KeyError for another name."""
@@ -397,6 +562,7 @@ class Semantics:
             quotas=_quotas(raw["quotas"]),
             fire_and_forget=_fire_and_forget(raw["fire_and_forget"]),
             events=_events(raw["events"]),
+            redirects=_redirects(raw.get("redirects", DEFAULT_RULES["redirects"])),
         )
 
 
@@ -448,6 +614,7 @@ def _subscription(raw: Mapping[str, Any]) -> SubscriptionRule:
         fields=Parts(**raw.get("fields", {})),
         request_fields=Parts(**raw.get("request_fields", {})),
         path_parameters=dict(raw.get("path_parameters", {})),
+        id_parameter=raw.get("id_parameter"),
         vocabulary=_vocabulary(raw.get("vocabulary", {})),
     )
 
@@ -519,7 +686,22 @@ def _latency(raw: Mapping[str, Any]) -> LatencyRule:
 
 
 def _timeout(raw: Mapping[str, Any]) -> TimeoutRule:
-    return TimeoutRule(**_common(raw), seconds=float(raw["seconds"]))
+    seconds = raw.get("seconds")
+    return TimeoutRule(
+        **_common(raw),
+        kind=kind_of("timeout", raw),
+        seconds=None if seconds is None else float(seconds),
+    )
+
+
+def _redirects(raw: Mapping[str, Any]) -> RedirectsRule:
+    return RedirectsRule(
+        **_common(raw),
+        kind=raw["kind"],
+        statuses=frozenset(raw.get("statuses", ())),
+        to_get=frozenset(raw.get("to_get", ())),
+        max_hops=int(raw.get("max_hops", 0)),
+    )
 
 
 def _quotas(raw: Mapping[str, Any]) -> QuotasRule:

@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import ApiNoAnswer, HarnessError, TargetUnreachable
-from harness.profiles import Operation, Profile
+from harness.profiles import PATH_PARAMETER, Operation, Profile
 from harness.semantics import SubscriptionRule
 from harness.targets import Target
 from harness.transport import HttpClient, TransportError, call_json
-
-_PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
 @dataclass(frozen=True)
@@ -186,19 +184,14 @@ class SubscriptionClient:
 
     def _path(self, operation: Operation, subscription: ApiSubscription | None) -> str:
         values = dict(self.path_values)
-        if subscription is not None:
-            values.setdefault("id", subscription.id)
+        if subscription is not None and self.profile.id_parameter is not None:
+            values[self.profile.id_parameter] = subscription.id
 
         def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in values:
-                raise HarnessError(
-                    f"no value for path parameter {{{name}}} of {operation.path}: add it to "
-                    f"semantics.subscription.path_parameters of {self.profile.name!r}"
-                )
-            return str(values[name])
+            # `specs validate` makes sure every parameter has a value or is the id.
+            return str(values.get(match.group(1), ""))
 
-        return _PATH_PARAMETER.sub(fill, operation.path)
+        return PATH_PARAMETER.sub(fill, operation.path)
 
     def _call(
         self, role: str, *, subscription: ApiSubscription | None = None, body: Any = None

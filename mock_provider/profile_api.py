@@ -66,8 +66,7 @@ class ProfileApi:
         collection = roles.get("create") or roles.get("list")
         self.collection_params = collection.path_params if collection else ()
         self.item_route = roles.get("get") or roles.get("update") or roles.get("delete")
-        item_params = self.item_route.path_params if self.item_route else ()
-        self.id_param = next((p for p in item_params if p not in self.collection_params), None)
+        self.id_param = profile.id_parameter
         self.scope_params = [
             p
             for p in self.collection_params

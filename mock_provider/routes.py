@@ -92,7 +92,7 @@ class Routes:
         return self.profile.resolve(response.get("content", {}).get(JSON, {}).get("schema", {}))
 
     def _signature(self, op: Operation) -> tuple[str, ...]:
-        params = ",".join(routing.PARAMETER.findall(op.path))
+        params = ",".join(op.path_parameters)
         request, response = self.request_schema(op), self.response_schema(op)
         return (op.method, params, json.dumps(request), json.dumps(response))
 
@@ -130,7 +130,7 @@ class Routes:
         return found
 
     def _route(self, op: Operation, role: str | None) -> Route:
-        names = tuple(routing.PARAMETER.findall(op.path))
+        names = tuple(op.path_parameters)
         return Route(op, role, names, self._parameters(op))
 
     def event_parameter(self, route: Route) -> str | None:

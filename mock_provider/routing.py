@@ -11,9 +11,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
+from harness.profiles import PATH_PARAMETER
 from mock_provider.http_json import ApiError
-
-PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
 def rule(
@@ -27,7 +26,7 @@ def rule(
         name = found.group(1)
         return f"<{chosen[name]}:{name}>" if name in chosen else f"<{name}>"
 
-    return Rule(PARAMETER.sub(placeholder, path), endpoint=endpoint, methods=[method.upper()])
+    return Rule(PATH_PARAMETER.sub(placeholder, path), endpoint=endpoint, methods=[method.upper()])
 
 
 def match(routes: Map, request: Request, path: str, unknown: str) -> tuple[str, dict[str, Any]]:

@@ -252,9 +252,22 @@ def test_inherit_takes_only_what_it_names(write_profile: Any) -> None:
             }
         },
     }
+    # Without resthooks' paths its subscription API is gone: Acme is set up in a screen.
+    screen = {
+        "management": "settings-screen",
+        "model": "many-per-event",
+        "events_per_subscription": "one",
+        "source": "https://acme.example/docs/webhooks",
+    }
     root = write_profile(
         "acme",
-        profile={"name": "acme", "title": "Acme", "extends": "resthooks", "inherit": ["semantics"]},
+        profile={
+            "name": "acme",
+            "title": "Acme",
+            "extends": "resthooks",
+            "inherit": ["semantics"],
+            "semantics": {"subscription": screen},
+        },
         openapi=openapi,
     )
     acme = load_profiles([root]).get("acme")

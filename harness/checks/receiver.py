@@ -325,6 +325,7 @@ def accepts_duplicate(trial: Trial) -> None:
     rule="timeout",
     phase=LOOK_BACK,
     source="the profile's timeout rule",
+    applies_to=[("timeout", not_("none"))],  # a provider that waits forever sets no limit
 )
 def responds_in_time(trial: Trial) -> None:
     """Every answer to the event's deliveries, by any check, comes within the provider's timeout."""

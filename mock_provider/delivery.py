@@ -38,6 +38,19 @@ OUT_OF_ORDER_HOLD = 3.0
 OUT_OF_ORDER_GAP = 0.05
 
 
+# Where a subscription keeps the headers its subscriber chose (authenticity subscriber-headers),
+# beside the provider's own fields; not a name any schema declares, so never shown.
+SENT_HEADERS = "hookconform:sent-headers"
+
+
+def subscriber_headers(profile: Profile, subscription: Subscription) -> dict[str, str]:
+    """The headers the subscriber chose, but the one that carries the secret (the wire
+    module sets that one, so that the faults apply to it)."""
+    chosen = subscription.object.get(SENT_HEADERS) or {}
+    own = (profile.semantics.authenticity.header or "").lower()
+    return {k: v for k, v in chosen.items() if k.lower() != own}
+
+
 def authenticity_secret(profile: Profile, subscription: Subscription, store: Store) -> str | None:
     """The value the authenticity kind sends: from the subscription or an account setting."""
     setting = profile.semantics.authenticity.account_setting
@@ -364,11 +377,14 @@ class Engine:
             self._record(delivery_id, None, status="abandoned")
             return
         secret = authenticity_secret(profile, subscription, self.store)
+        headers = {**subscriber_headers(profile, subscription), **delivery.headers}
         request = build_request(
-            profile, delivery.event_type, delivery.payload, secret, self.faults, delivery.headers
+            profile, delivery.event_type, delivery.payload, secret, self.faults, headers
         )
         number = delivery.attempt_count + 1
-        outcome = self.outbound.send(subscription.target_url, request)
+        outcome = self.outbound.send(
+            subscription.target_url, request, redirects=profile.semantics.redirects
+        )
         attempt = _attempt_record(number, request, outcome)
         semantics = profile.semantics
         if semantics.fire_and_forget.enabled:
@@ -386,7 +402,9 @@ class Engine:
         if accepted:
             self._record(delivery_id, attempt, status="delivered")
             if Fault.DUPLICATE_DELIVERY in self.faults:
-                again = self.outbound.send(subscription.target_url, request)
+                again = self.outbound.send(
+                    subscription.target_url, request, redirects=profile.semantics.redirects
+                )
                 self._record(
                     delivery_id, _attempt_record(number + 1, request, again), status="delivered"
                 )

@@ -6,6 +6,10 @@ addresses that were checked, through one deadline-bounded client (`harness.trans
 `--timeout` is the total time an attempt may take, whatever the receiver does. A URL the
 rule refuses at send time (its name now resolves elsewhere) is a failed attempt that was
 never sent.
+
+A redirect is followed only when the profile says its provider follows it (`redirects`),
+at most `max_hops` times, each hop passing the target rule and all within the one deadline;
+the last answer is the attempt's outcome.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
+from harness.semantics import RedirectsRule
 from harness.targets import Target, TargetRefused, TargetRule
-from harness.transport import HttpClient, TransportError
+from harness.transport import FRAMING, HttpClient, TransportError
 from harness.wire import WireRequest
 from mock_provider.http_json import ApiError
 
@@ -56,34 +62,66 @@ class Outbound:
             raise ApiError(422, "target not allowed", str(exc)) from None
         return str(url)
 
-    def send(self, url: str, request: WireRequest) -> Outcome:
-        """One attempt: checked against the rule now, sent within the deadline."""
+    def send(
+        self, url: str, request: WireRequest, *, redirects: RedirectsRule | None = None
+    ) -> Outcome:
+        """One attempt: checked against the rule now, sent within the deadline, following
+        the redirects `redirects` says to follow."""
         started = time.perf_counter()
-        try:
-            target: Target = self.rule.check(url)
-        except TargetRefused as exc:
-            return Outcome(None, f"not sent: {exc}", "connection-error", _ms(started), "")
-        try:
-            answer = self.client.request(
-                target,
-                request.method,
-                headers=request.headers,
-                body=request.body,
-                query=request.query,
-                timeout=self.timeout,
-                read_limit=EXCERPT_BYTES,
-            )
-        except TransportError as exc:
-            category = "timeout" if exc.timed_out else "connection-error"
-            words = "timeout" if exc.timed_out else "connection error"
-            return Outcome(None, f"{words}: {exc}", category, _ms(started), "")
-        excerpt = answer.body.decode("utf-8", "replace")
-        status = answer.status
-        category = f"{status // 100}xx"
-        return Outcome(status, None, category, _ms(started), excerpt, answer.header_map())
+        hops = 0
+        while True:
+            try:
+                target: Target = self.rule.check(url)
+            except TargetRefused as exc:
+                where = f" (redirected {hops} time(s))" if hops else ""
+                return Outcome(
+                    None, f"not sent{where}: {exc}", "connection-error", _ms(started), ""
+                )
+            # the first hop has the whole deadline (and says so when it passes); a redirect
+            # has what is left of it
+            left = self.timeout - (time.perf_counter() - started) if hops else self.timeout
+            if left <= 0:
+                words = f"timeout: the deadline passed after {hops} redirect(s)"
+                return Outcome(None, words, "timeout", _ms(started), "")
+            try:
+                answer = self.client.request(
+                    target,
+                    request.method,
+                    headers=request.headers,
+                    body=request.body,
+                    query=request.query,
+                    timeout=left,
+                    read_limit=EXCERPT_BYTES,
+                )
+            except TransportError as exc:
+                category = "timeout" if exc.timed_out else "connection-error"
+                words = "timeout" if exc.timed_out else "connection error"
+                return Outcome(None, f"{words}: {exc}", category, _ms(started), "")
+            headers = answer.header_map()
+            location = headers.get("location")
+            status = answer.status
+            if redirects and redirects.follows(status) and location and hops < redirects.max_hops:
+                url, request = urljoin(url, location), _redirected(request, status, redirects)
+                hops += 1
+                continue
+            excerpt = answer.body.decode("utf-8", "replace")
+            return Outcome(status, None, f"{status // 100}xx", _ms(started), excerpt, headers)
 
     def close(self) -> None:
         self.client.close()
+
+
+def _redirected(request: WireRequest, status: int, redirects: RedirectsRule) -> WireRequest:
+    """The request sent to a redirect's Location: the same, or a GET without its body."""
+    method = redirects.method_after(status, request.method)
+    if method == request.method:
+        return request
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in FRAMING and k.lower() != "content-type"
+    }
+    return WireRequest(method, headers, b"", request.query)
 
 
 def _ms(started: float) -> float:

@@ -23,8 +23,9 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from harness.profiles import Profile
+from harness.transport import header_problem
 from mock_provider import auth
-from mock_provider.delivery import Engine, attempt_body
+from mock_provider.delivery import SENT_HEADERS, Engine, attempt_body
 from mock_provider.http_json import ApiError, empty_response, json_response
 from mock_provider.routes import JSON, Route, Routes
 from mock_provider.shaping import Shapes, counterpart, iso
@@ -81,6 +82,20 @@ class ProfileApi:
     def handle(self, request: Request, path: str) -> Response:
         route, raw = self.routes.match(request, path)
         op = route.operation
+        try:
+            return self._answer(route, raw, request)
+        except ApiError as exc:
+            if exc.status == 422:
+                exc.status = self.routes.bad_status(op)
+            declared = self.routes.refusal(op, exc)
+            if declared is None:
+                raise
+            schema, validator = declared
+            body = self.shapes.refusal(schema, validator.is_valid, exc.error, exc.detail)
+            return json_response(body, exc.status, headers=exc.headers)
+
+    def _answer(self, route: Route, raw: Mapping[str, str], request: Request) -> Response:
+        op = route.operation
         headers = dict(request.headers.items())
         refused = auth.check(self.profile.openapi, op.spec, headers, self.credentials)
         if refused:
@@ -93,12 +108,7 @@ class ProfileApi:
         )
         if route.role is None or handler is None:
             raise ApiError(404, "not emulated", f"the mock does not serve {op.operation_id}")
-        try:
-            return handler(route, values, query, request)
-        except ApiError as exc:
-            if exc.status == 422:
-                exc.status = self.routes.bad_status(op)
-            raise
+        return handler(route, values, query, request)
 
     # mapping ----------------------------------------------------------------------------
 
@@ -136,6 +146,33 @@ class ProfileApi:
     def _secret_field(self) -> str | None:
         name = self.profile.semantics.authenticity.subscription_field
         return name if name in self.object_props else None
+
+    def _header_map(self, document: Mapping[str, Any]) -> dict[str, str] | None:
+        """The headers a subscriber-headers body sets (None: it sets none); a 422 when they
+        are not a map of headers a request can carry."""
+        rule = self.profile.semantics.authenticity
+        field = rule.subscription_field
+        if not rule.header_map or field is None or document.get(field) is None:
+            return None
+        found = document[field]
+        if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+            raise ApiError(422, "invalid headers", f"{field} must map header names to strings")
+        for name, value in found.items():
+            problem = header_problem(str(name), value)
+            if problem:
+                raise ApiError(422, "invalid headers", f"{field}: {problem}")
+        return {str(k): v for k, v in found.items()}
+
+    def _secret(self, document: Mapping[str, Any], obj: Mapping[str, Any]) -> str | None:
+        """The secret a create or update sets: the secret field's value, or the value of the
+        authenticity header in a subscriber-headers map."""
+        headers = self._header_map(document)
+        if headers is not None:
+            wanted = (self.profile.semantics.authenticity.header or "").lower()
+            return next((v for k, v in headers.items() if k.lower() == wanted), None)
+        field = self._secret_field()
+        secret = obj.get(field) if field else None
+        return secret if isinstance(secret, str) else None
 
     # answers ----------------------------------------------------------------------------
 
@@ -191,12 +228,16 @@ class ProfileApi:
     # the roles --------------------------------------------------------------------------
 
     def _create(self, route: Route, path: Values, query: Values, request: Request) -> Response:
-        obj = self._to_object(self.routes.body(route, request, self.body_limit))
+        document = self.routes.body(route, request, self.body_limit)
+        obj = self._to_object(document)
         fields = self.rule.fields
         events = obj.get(fields.event or "event")
         events = events if isinstance(events, list) else [events]
         secret_field = self._secret_field()
-        secret = obj.get(secret_field) if secret_field else None
+        secret = self._secret(document, obj)
+        headers = self._header_map(document)
+        if headers is not None:
+            obj[SENT_HEADERS] = headers
         for name, value in path.items():
             target = counterpart(name, self.object_props)
             if target and target not in obj and name not in self.scope_params:
@@ -207,7 +248,7 @@ class ProfileApi:
             self.profile,
             events=[e for e in events if isinstance(e, str)] or [str(events[0])],
             target_url=obj.get(fields.target_url or "target_url"),
-            secret=secret if isinstance(secret, str) else None,
+            secret=secret,
             scope=self._scope(path),
             object={k: v for k, v in obj.items() if k not in parts or k == secret_field},
             public_id=self._new_public_id(),
@@ -269,19 +310,22 @@ class ProfileApi:
 
     def _update(self, route: Route, path: Values, query: Values, request: Request) -> Response:
         subscription = self._find(path)
-        obj = self._to_object(self.routes.body(route, request, self.body_limit))
+        document = self.routes.body(route, request, self.body_limit)
+        obj = self._to_object(document)
         fields = self.rule.fields
         events = obj.pop(fields.event or "event", None)
         target = obj.pop(fields.target_url or "target_url", None)
         enabled = obj.pop(fields.active, None) if fields.active else None
-        secret_field = self._secret_field()
-        secret = obj.get(secret_field) if secret_field else None
+        secret = self._secret(document, obj)
+        headers = self._header_map(document)
+        if headers is not None:
+            obj[SENT_HEADERS] = headers
         updated = self.service.update(
             self.profile,
             subscription,
             events=None if events is None else (events if isinstance(events, list) else [events]),
             target_url=target,
-            secret=secret if isinstance(secret, str) else None,
+            secret=secret,
             enabled=enabled if isinstance(enabled, bool) else None,
             object=obj,
         )

@@ -165,6 +165,27 @@ class Routes:
     def _validator(self, schema_pointer: str) -> Draft202012Validator:
         return validator_for(self.uri, schema_pointer, self.registry)
 
+    def refusal(self, op: Operation, error: ApiError) -> tuple[Any, Draft202012Validator] | None:
+        """The schema the operation declares for `error`'s status (or its class, `4XX`, or
+        `default`) and a validator of it; None when it declares none."""
+        responses = op.spec.get("responses", {})
+        status = str(error.status)
+        for key in (status, f"{status[0]}XX", "default"):
+            if key not in responses:
+                continue
+            where = pointers.join(["paths", op.path, op.method.lower(), "responses", key])
+            response = responses[key]
+            if isinstance(response, dict) and "$ref" in response:
+                where = str(response["$ref"])[1:]
+            response = self.profile.resolve(response)
+            if JSON not in response.get("content", {}):
+                return None
+            schema_at = pointers.join([*pointers.split(where), "content", JSON, "schema"])
+            return self.profile.resolve(response["content"][JSON].get("schema", {})), (
+                self._validator(schema_at)
+            )
+        return None
+
     def bad_status(self, op: Operation) -> int:
         """The status of a refused body or parameter: 422 where the operation declares it."""
         responses = op.spec.get("responses", {})

@@ -22,6 +22,7 @@ that ends with it (`subscription_type` -> `type`, path parameter `version` -> `a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,25 @@ TYPE_DEFAULTS: dict[str, Any] = {
     "array": [],
     "object": {},
 }
+
+
+# Placeholders a string of a format takes (a date-time placeholder is the current time).
+FORMAT_DEFAULTS: dict[str, str] = {
+    "date": "1970-01-01",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "uri": "urn:hookconform:unset",
+    "email": "unset@example.invalid",
+}
+
+
+def _message(schema: Mapping[str, Any], text: str) -> Any:
+    """`text` as a field of `schema`'s type takes it: a string, a list of one, an object."""
+    kind = schema.get("type", "string")
+    if kind == "array":
+        return [text]
+    if kind == "object":
+        return {"detail": text}
+    return text
 
 
 def iso(moment: float) -> str:
@@ -114,7 +134,13 @@ class Shapes:
                 return schema[key][0]
         types = schema.get("type", "string")
         types = types if isinstance(types, list) else [types]
-        return None if "null" in types else TYPE_DEFAULTS.get(types[0])
+        if "null" in types:
+            return None
+        if types[0] == "string" and schema.get("format") == "date-time":
+            return iso(time.time())
+        if types[0] == "string" and schema.get("format") in FORMAT_DEFAULTS:
+            return FORMAT_DEFAULTS[schema["format"]]
+        return TYPE_DEFAULTS.get(types[0])
 
     # answers ----------------------------------------------------------------------------
 
@@ -137,6 +163,23 @@ class Shapes:
             if name not in shaped and name in props:
                 shaped[name] = self.placeholder(props[name], name, scope)
         return {k: v for k, v in shaped.items() if k in props} if props else shaped
+
+    def refusal(self, schema: Any, valid: Callable[[Any], bool], error: str, detail: str) -> Any:
+        """An error answer the declared schema takes: the mock's `{error, detail}`, or, when
+        the schema wants another shape, its required fields (or any field, for a map of
+        messages) holding the message as a string or a list of strings."""
+        plain = {"error": error, "detail": detail}
+        if valid(plain):
+            return plain
+        props = self.properties(schema)
+        names = self.required(schema) or [n for n in ("detail", "message", "error") if n in props]
+        extra = self.profile.resolve(schema).get("additionalProperties")
+        if not names and isinstance(extra, dict):
+            names, props = ["error"], {"error": extra}
+        built = {
+            name: _message(self.profile.resolve(props.get(name, {})), detail) for name in names
+        }
+        return built if valid(built) else plain
 
     def reference(self, schema: Any, ident: Any, name: str, url: str | None) -> dict[str, Any]:
         """A reference to an object, under the vocabulary's names (nullable ones left null)."""

@@ -4,7 +4,8 @@ Shared by the profile's own subscription API (`profile_api`) and the control API
 screen profiles). Keyed by semantic kinds only:
 
 - `subscription.model` / `key` / `on_duplicate`: overwrite-per-type replaces the subscription
-  with the same key (or refuses with `duplicate_status`); many-per-event adds one each time.
+  with the same key (or refuses with `duplicate_status`, or answers the existing one
+  unchanged); many-per-event adds one each time.
 - `quotas.limits[plan]`: at most `max` subscriptions per account or per event type.
 - `handshake.kind`: `hook-secret-echo` sends the secret while the create call is open and
   checks the echo; `secret-confirmation` leaves the subscription pending until a validation
@@ -67,12 +68,12 @@ class Subscriptions:
         object = dict(object or {})
         existing = None
         if rule.overwrites and Fault.NO_OVERWRITE not in self.faults:
-            key = self._key(profile, events, object, scope)
+            key = self._key(profile, events, target_url, object, scope)
             existing = next(
                 (
                     s
                     for s in self.store.subscriptions(profile.name)
-                    if self._key(profile, s.events, s.object, s.scope) == key
+                    if self._key(profile, s.events, s.target_url, s.object, s.scope) == key
                 ),
                 None,
             )
@@ -82,6 +83,8 @@ class Subscriptions:
                     "has already been taken",
                     f"a subscription for {', '.join(events)} exists (id {existing.public_id})",
                 )
+            if existing is not None and rule.returns_existing:
+                return existing, False  # get-or-create: the same one, unchanged
         if existing is None:
             self._check_quota(profile, events)
         state, reason, secret, pending = self._handshake(profile, target_url, secret, enabled)
@@ -128,15 +131,18 @@ class Subscriptions:
         self,
         profile: Profile,
         events: list[str],
+        target_url: str,
         object: Mapping[str, Any],
         scope: Mapping[str, Any],
     ) -> tuple[str, ...]:
+        """What makes two subscriptions the same: the `key` fields (the event and the
+        target URL by their roles, any other field by its value), and the path scope."""
         rule = profile.semantics.subscription
-        event_field = rule.fields.event or "event"
-        values = [
-            ",".join(sorted(events)) if name == event_field else str(object.get(name))
-            for name in rule.identity
-        ]
+        by_role = {
+            rule.fields.event or "event": ",".join(sorted(events)),
+            rule.fields.target_url or "target_url": target_url,
+        }
+        values = [by_role.get(name, str(object.get(name))) for name in rule.identity]
         return (*values, *(str(scope[k]) for k in sorted(scope)))
 
     def _check_quota(self, profile: Profile, events: list[str]) -> None:

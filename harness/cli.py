@@ -6,8 +6,10 @@ line on stderr and answered with exit code 2; a traceback means a bug in hookcon
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -536,17 +538,43 @@ def _run_suite(
 ) -> NoReturn:
     """Run a suite with a progress display, print its summary, write the reports asked for
     and exit with the report's code (3 when the target cannot be reached at all)."""
-    from harness.report import Progress, summary, write_json, write_junit
+    from harness.report import (
+        EXIT_INTERRUPTED,
+        Interrupted,
+        Progress,
+        summary,
+        write_json,
+        write_junit,
+    )
 
     _writable(report_path)
     _writable(junit_path)
-    report = run(Progress())  # TargetUnreachable: exit 3, through the group
+    try:
+        with _sigterm_interrupts():
+            report = run(Progress())  # TargetUnreachable: exit 3, through the group
+        code = report.exit_code
+    except Interrupted as stopped:  # cleaned up already: show how far it got
+        report, code = stopped.report, EXIT_INTERRUPTED
     click.echo(summary(report))
     if report_path:
         _write(write_json, report, report_path, "JSON report")
     if junit_path:
         _write(write_junit, report, junit_path, "JUnit XML")
-    ctx.exit(report.exit_code)
+    ctx.exit(code)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled) stops a run as Ctrl-C does, so that it cleans up."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command("receiver")

@@ -305,6 +305,13 @@ class RefusalMissing(SenderFailure):
     title = "Refusal missing"
 
 
+class DuplicateMade(SenderFailure):
+    """A create for a subscription that exists made a second one, where the profile says it
+    answers the existing one (`on_duplicate: existing`)."""
+
+    title = "Duplicate subscription made"
+
+
 class ApiCallFailed(SenderFailure):
     """A change, a delete or a confirmation through the API did not succeed."""
 

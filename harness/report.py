@@ -26,6 +26,7 @@ from harness.profiles import Profile
 Status = Literal["passed", "failed", "blocked", "skipped", "error"]
 REPORT_SCHEMA = "hookconform-report/1"
 EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # as a shell reports a program stopped by Ctrl-C
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Result:
     duration: float = 0.0
     reason: str = ""
     failures: list[ConformanceFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the check left out, and why
 
     @property
     def name(self) -> str:
@@ -60,6 +62,9 @@ class Report:
     results: list[Result]
     started: str
     duration: float
+    notes: list[str] = field(default_factory=list)  # about the run: the window used, cleanup
+    cleanup: Mapping[str, Any] | None = None  # sender: what the run made and removed
+    interrupted: bool = False
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(("passed", "failed", "blocked", "skipped", "error"), 0)
@@ -75,6 +80,15 @@ class Report:
         if any(_fails_the_run(r) for r in self.results):
             return EXIT_NOT_CONFORMANT
         return EXIT_CONFORMANT
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped (Ctrl-C, SIGTERM) once it had cleaned up; `report` says how far it got
+    and what it removed."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("interrupted")
+        self.report = report
 
 
 def profile_block(profile: Profile) -> dict[str, Any]:
@@ -104,11 +118,30 @@ def summary(report: Report) -> str:
     for result in failed:
         lines += ["", f"--- {result.level} {result.name} {result.status.upper()}: {result.summary}"]
         lines += [f"    {line}" for line in _failure_lines(result)]
+    noted = [f"note: {r.name}: {note}" for r in report.results for note in r.notes]
+    noted += report.notes
+    if report.cleanup is not None:
+        noted.append(cleanup_text(report.cleanup))
+    if noted:
+        lines += ["", *noted]
     counts = report.counts()
     verdict = {0: "CONFORMANT", 1: "NOT CONFORMANT", 2: "ERROR"}[report.exit_code]
+    if report.interrupted:
+        verdict = f"INTERRUPTED after {len(report.results)} result(s), so far {verdict}"
     tally = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     lines += ["", f"{verdict}: {tally} ({report.duration:.1f} s)"]
     return "\n".join(lines)
+
+
+def cleanup_text(cleanup: Mapping[str, Any]) -> str:
+    """What a sender run made and removed, in one line."""
+    text = (
+        f"cleanup: deleted {cleanup['deleted']} of the {cleanup['created']} subscription(s) "
+        "the suite made"
+    )
+    if cleanup["left"]:
+        text += f"; NOT deleted: {'; '.join(cleanup['left'])}"
+    return text
 
 
 def _verdict(results: Sequence[Result]) -> str:
@@ -208,6 +241,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "sent": result.sent,
                 "duration_seconds": round(result.duration, 4),
                 "reason": result.reason or None,
+                "notes": list(result.notes),
                 "failures": [f.to_json() for f in result.failures],
             }
         )
@@ -222,7 +256,10 @@ def to_json(report: Report) -> dict[str, Any]:
         },
         "profile": dict(report.profile),
         "target": report.target,
-        "conformant": report.exit_code == EXIT_CONFORMANT,
+        "notes": list(report.notes),
+        **({"cleanup": dict(report.cleanup)} if report.cleanup is not None else {}),
+        "interrupted": report.interrupted,
+        "conformant": report.exit_code == EXIT_CONFORMANT and not report.interrupted,
         "exit_code": report.exit_code,
         "totals": report.counts(),
         "checks": list(checks.values()),
@@ -266,7 +303,8 @@ def to_junit(report: Report) -> str:
         timestamp=report.started,
     )
     properties = ET.SubElement(suite, "properties")
-    for key, value in {"target": report.target, **report.settings}.items():
+    cleanup = {"cleanup": cleanup_text(report.cleanup)} if report.cleanup is not None else {}
+    for key, value in {"target": report.target, **report.settings, **cleanup}.items():
         shown = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
         ET.SubElement(properties, "property", name=_xml(str(key)), value=_xml(shown))
     for result in report.results:
@@ -278,16 +316,19 @@ def to_junit(report: Report) -> str:
             time=f"{result.duration:.3f}",
         )
         text = _xml("\n".join(_failure_lines(result)))
+        out = [_xml(note) for note in result.notes]
         if _fails_the_run(result):
             first = result.failures[0] if result.failures else None
             message = _xml(str(first).splitlines()[0] if first else result.reason)
             ET.SubElement(case, "failure", message=message, type=result.level).text = text
         elif result.status == "failed":
-            ET.SubElement(case, "system-out").text = f"SHOULD not met:\n{text}"
+            out.insert(0, f"SHOULD not met:\n{text}")
         elif result.status == "error":
             ET.SubElement(case, "error", message=_xml(result.reason)).text = _xml(result.reason)
         elif _skipped(result):
             ET.SubElement(case, "skipped", message=_xml(f"{result.status}: {result.reason}"))
+        if out:
+            ET.SubElement(case, "system-out").text = "\n".join(out)
     root = ET.Element("testsuites", name="hookconform", tests=suite.get("tests", "0"))
     root.append(suite)
     ET.indent(root)

@@ -18,7 +18,7 @@ import secrets
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,6 +28,7 @@ from harness.capture import CapturedRequest, CaptureServer, Reply
 from harness.errors import (
     ApiCallFailed,
     ConformanceFailure,
+    DeliveryMissing,
     HandshakeMissing,
     HarnessError,
     SubscriptionRefused,
@@ -36,12 +37,33 @@ from harness.errors import (
 from harness.mock_client import MockClient, mock_credentials
 from harness.options import SenderOptions
 from harness.profiles import Profile
-from harness.report import Progress, Report, Result, now_iso, profile_block
+from harness.report import Interrupted, Progress, Report, Result, now_iso, profile_block
 from harness.subscriber import ApiResponse, ApiSubscription, SubscriptionClient
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError, call_json
 
 SUCCESS = 200
+GONE = (404, 410)  # a delete that finds nothing to delete: it is gone already
+# How long to wait for a delivery when the profile promises no latency and --window is not
+# given: long enough for a sender that queues its deliveries, short enough that a missing one
+# costs a run seconds, not minutes.
+DEFAULT_WINDOW = 10.0
+
+
+class Blocked(Exception):
+    """A check cannot judge: what it needed is missing, and another result says why."""
+
+
+@dataclass
+class Cleanup:
+    """What the run made on the sender and whether it is gone again."""
+
+    created: int = 0
+    deleted: int = 0
+    left: list[str] = field(default_factory=list)  # each: what it is and why it stayed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"created": self.created, "deleted": self.deleted, "left": list(self.left)}
 
 
 @dataclass
@@ -65,6 +87,7 @@ class Sample:
     handle: Handle
     request: CapturedRequest | None
     triggered: float
+    reported_by: str | None = None  # the check that failed on its absence
 
     @property
     def latency(self) -> float | None:
@@ -102,6 +125,10 @@ class SenderRun:
         self._names = itertools.count(1)
         self._handles: list[Handle] = []
         self._samples: dict[str, Sample] = {}
+        self._owed: list[ApiSubscription] = []  # still to delete at the end (`sweep`)
+        self.cleaned = Cleanup()
+        self.notes: list[str] = []  # what the running check did not do, and why
+        self.check_id = ""  # the check now running
         self.attempt_timeout = options.attempt_timeout
         self.http = HttpClient()
         try:
@@ -139,9 +166,12 @@ class SenderRun:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.cleanup()
-        self.capture.stop()
-        self.http.close()
+        try:
+            self.cleanup()
+            self.sweep()
+        finally:
+            self.capture.stop()
+            self.http.close()
 
     def _mock_profile(self) -> str | None:
         if self.mock is None:
@@ -181,11 +211,74 @@ class SenderRun:
             )
 
     def cleanup(self) -> None:
-        """Delete what the run subscribed, best effort, so a rerun starts clean."""
-        for handle in reversed(self._handles):
-            with contextlib.suppress(HarnessError, ConformanceFailure):
-                self.unsubscribe(handle)
+        """Delete what the run subscribed so far. A subscription the API would not delete is
+        tried again at the end (`sweep`); what cannot be deleted at all is noted in
+        `cleaned.left`."""
+        for handle in reversed(self._handles):  # the same one twice: the second is a 404
+            try:
+                answer = self.unsubscribe(handle)
+            except (HarnessError, ConformanceFailure) as exc:
+                answer, failure = None, str(exc)
+            else:
+                failure = "" if answer is None or answer.ok else f"answered {answer.status}"
+                if answer is not None and answer.status in GONE:
+                    failure = ""
+            if failure and handle.subscription is not None:
+                self._owed.append(handle.subscription)
+            elif failure:
+                self.cleaned.left.append(f"{self._named(handle)}: {failure}")
         self._handles.clear()
+
+    def sweep(self) -> None:
+        """At the end: delete what is still owed, and every subscription the sender lists
+        whose target is this run's capture server, whoever made it (the fuzzer's creates)."""
+        if self.client is None:
+            return
+        mine = self.capture.url_for("")
+        owed = {str(s.id): s for s in self._owed}
+        if self.client.can("list"):
+            with contextlib.suppress(HarnessError, ConformanceFailure):
+                _, listed = self.client.list()
+                for found in listed:
+                    if str(found.target_url).startswith(mine) and str(found.id) not in owed:
+                        owed[str(found.id)] = found
+                        self.cleaned.created += 1  # made without the run seeing it made
+        for subscription in owed.values():
+            shown = f"subscription {subscription.id} ({subscription.target_url})"
+            try:
+                answer = self.client.delete(subscription)
+            except (HarnessError, ConformanceFailure) as exc:
+                self.cleaned.left.append(f"{shown}: {exc}")
+                continue
+            if answer.ok:
+                self.cleaned.deleted += 1
+            elif answer.status not in GONE:
+                self.cleaned.left.append(f"{shown}: delete answered {answer.status}")
+        self._owed.clear()
+
+    def made(self, subscription: ApiSubscription) -> None:
+        """Note a subscription something other than `subscribe` made (the fuzzer's creates):
+        the sweep deletes it."""
+        self.cleaned.created += 1
+        self._owed.append(subscription)
+
+    def _known(self, handle: Handle) -> bool:
+        """Whether the handle's subscription is one the run holds already (a create that
+        answered an existing subscription)."""
+        made = handle.subscription.id if handle.subscription else None
+        return made is not None and any(
+            h.subscription is not None and str(h.subscription.id) == str(made)
+            for h in self._handles
+        )
+
+    def note(self, text: str) -> None:
+        """Say what the running check leaves out and why (shown with its result)."""
+        self.notes.append(text)
+
+    @staticmethod
+    def _named(handle: Handle) -> str:
+        made = handle.subscription.id if handle.subscription else handle.webhook_id
+        return f"subscription {made} ({handle.url})" if made is not None else handle.url
 
     # The clock.
 
@@ -197,8 +290,19 @@ class SenderRun:
         """How long to wait for something that should arrive (or should not)."""
         if self.options.window is not None:
             return self.options.window
-        promise = self.profile.semantics.latency.max_seconds or 60
+        promise = self.profile.semantics.latency.max_seconds
+        if promise is None:
+            return DEFAULT_WINDOW
         return max(self.scaled(promise), 1.0)
+
+    @property
+    def window_from(self) -> str:
+        """Where `window` comes from, in words (the report says it)."""
+        if self.options.window is not None:
+            return "--window"
+        if self.profile.semantics.latency.max_seconds is None:
+            return "the default: the profile promises no latency (--window to change it)"
+        return "the profile's latency promise, scaled (at least 1 s)"
 
     @property
     def quiet_window(self) -> float:
@@ -224,15 +328,17 @@ class SenderRun:
         activate: bool = True,
         echo: bool = True,
         handshake_status: int | None = None,
+        path: str | None = None,
     ) -> Handle:
-        """Subscribe a fresh capture path to `event`.
+        """Subscribe a fresh capture path (or `path`, to subscribe the same URL again) to
+        `event`.
 
         `replies` scripts the path's answers to deliveries (then 200). What the handshake kind
         needs comes first: the answer to the X-Hook-Secret request while the create call is
         open (`echo`, `handshake_status`), and, with `activate`, the validation of a
         secret-confirmation webhook.
         """
-        path = f"{self.profile.name}-{next(self._names)}"
+        path = path or f"{self.profile.name}-{next(self._names)}"
         url = self.capture.url_for(path)
         handshake = self.profile.semantics.handshake
         script: list[Reply | int] = []
@@ -261,6 +367,8 @@ class SenderRun:
             self._run(self.options.subscribe_cmd, event=event, url=url, secret=secret)
         else:
             handle.webhook_id = self._mock_webhook(event, url, secret)
+        if not self._known(handle):
+            self.cleaned.created += 1
         self._handles.append(handle)
         handle.handshakes = len(self.capture.requests_for(path))
         if handshake.echo and handle.handshakes:
@@ -315,6 +423,20 @@ class SenderRun:
             )
         handle.handshakes = len(self.received(handle))
         return request
+
+    def sampled(self, event: str) -> CapturedRequest:
+        """The shared delivery of `event`. When none came, the first check to ask fails with
+        `DeliveryMissing`; the others are `Blocked`, pointing at it."""
+        sample = self.sample(event)
+        if sample.request is not None:
+            return sample.request
+        if sample.reported_by is not None and sample.reported_by != self.check_id:
+            raise Blocked(f"no delivery of {event} arrived (see {sample.reported_by}[{event}])")
+        sample.reported_by = self.check_id
+        raise DeliveryMissing(
+            f"nothing arrived within {self.window:g} s of triggering {event}",
+            expected=f"a delivery of {event}",
+        )
 
     def sample(self, event: str) -> Sample:
         """One delivery of `event` to a fresh subscription, shared by the per-event checks."""
@@ -387,12 +509,22 @@ class SenderRun:
         return moved
 
     def unsubscribe(self, handle: Handle) -> ApiResponse | None:
+        """Delete the handle's subscription; the API's answer (None: not made through it)."""
         if handle in self._handles:
             self._handles.remove(handle)
         if self.client is not None and handle.subscription is not None:
-            return self.client.delete(handle.subscription)
+            answer = self.client.delete(handle.subscription)
+            self.cleaned.deleted += answer.ok
+            return answer
         if self.mock is not None and handle.webhook_id is not None:
-            self.mock.call("DELETE", f"/webhooks/{handle.webhook_id}")
+            status, _ = self.mock.call("DELETE", f"/webhooks/{handle.webhook_id}")
+            self.cleaned.deleted += 200 <= status < 300
+            return None
+        if self.options.subscribe_cmd:
+            self.cleaned.left.append(
+                f"{handle.url} ({handle.event}): made by --subscribe-cmd, which hookconform "
+                "cannot undo; remove it in the sender"
+            )
         return None
 
     def state(self, handle: Handle) -> ApiSubscription | None:
@@ -468,9 +600,17 @@ class SenderRun:
 
     def quiet(self, handle: Handle, seconds: float | None = None) -> list[CapturedRequest]:
         """Watch the handle's path for `seconds`; what arrived meanwhile (should be nothing)."""
-        before = len(self.capture.requests_for(handle.path))
+        return self.quiet_path(handle.path, seconds)
+
+    def spare_path(self) -> str:
+        """A capture path no subscription uses (a redirect's Location)."""
+        return f"{self.profile.name}-{next(self._names)}-spare"
+
+    def quiet_path(self, path: str, seconds: float | None = None) -> list[CapturedRequest]:
+        """Watch `path` for `seconds` (the quiet window); what arrived there meanwhile."""
+        before = len(self.capture.requests_for(path))
         time.sleep(self.quiet_window if seconds is None else seconds)
-        return self.capture.requests_for(handle.path)[before:]
+        return self.capture.requests_for(path)[before:]
 
     def received(self, handle: Handle) -> list[CapturedRequest]:
         """Every request to the handle's path so far, handshake requests included."""
@@ -492,9 +632,13 @@ def run_sender(
 ) -> Report:
     """Run the sender suite for `profile` against the sender `options.api` and report.
 
-    Checks run one after the other: they subscribe and trigger on the same sender, and a
-    subscription of one must not overwrite or use up the quota of another's. Each check
-    deletes what it subscribed before the next starts.
+    Checks run one after the other, by phase (S-api-fuzz last, so that what it does to the
+    API cannot change another check's outcome), then by id: they subscribe and trigger on
+    the same sender, and a subscription of one must not overwrite or use up the quota of
+    another's. Each check deletes what it subscribed before the next starts, and at the end
+    the run deletes every subscription whose target is its capture server (the report's
+    `cleanup`). Interrupted (`KeyboardInterrupt`), it cleans up the same way and raises
+    `Interrupted` with the report of what it did.
     """
     progress = progress or Progress(enabled=False)
     if options.time_scale <= 0:
@@ -502,18 +646,24 @@ def run_sender(
     found = registry.registered("sender", profile)
     chosen = registry.select(found, options.checks, options.exclude_checks)
     started, clock = now_iso(), time.perf_counter()
-    results = []
+    results: list[Result] = []
+    interrupted = False
     with SenderRun(profile, options) as run:
         events = run.events()
         units = [(c, e) for c in chosen for e in ([None] if c.scope == "profile" else events)]
+        units.sort(key=lambda unit: unit[0].phase)  # stable: by id within a phase
         progress.start(len(units))
-        for check, event in units:
-            results.append(_run_check(run, check, event))
-            progress.advance(results[-1].name)
-            if check.scope == "profile":
-                run.cleanup()
+        try:
+            for check, event in units:
+                results.append(_run_check(run, check, event))
+                progress.advance(results[-1].name)
+                if check.scope == "profile":
+                    run.cleanup()
+        except KeyboardInterrupt:
+            interrupted = True
     progress.finish()
-    return Report(
+    notes = [f"window: {run.window:g} s, {run.window_from}"]
+    report = Report(
         suite="sender",
         profile=profile_block(profile),
         target=options.api or options.trigger_url or options.trigger_cmd or "",
@@ -522,12 +672,19 @@ def run_sender(
             "checks": [c.id for c in chosen],
             "time_scale": options.time_scale,
             "window_seconds": run.window,
+            "window_from": run.window_from,
             "mock_provider": run.mock is not None,
         },
         results=results,
         started=started,
         duration=time.perf_counter() - clock,
+        notes=notes,
+        cleanup=run.cleaned.to_json(),
+        interrupted=interrupted,
     )
+    if interrupted:
+        raise Interrupted(report)
+    return report
 
 
 def _run_check(run: SenderRun, check: registry.Check, event: str | None) -> Result:
@@ -540,11 +697,14 @@ def _run_check(run: SenderRun, check: registry.Check, event: str | None) -> Resu
         event=event,
     )
     started = time.perf_counter()
+    run.check_id, run.notes = check.id, []
     try:
         if event is None:
             check.function(run)
         else:
             check.function(run, event)
+    except Blocked as exc:
+        result.status, result.reason = "blocked", str(exc)
     except ConformanceFailure as exc:
         if not exc.source:
             exc.source = result.source
@@ -557,4 +717,5 @@ def _run_check(run: SenderRun, check: registry.Check, event: str | None) -> Resu
     except Exception as exc:  # a bug in a check, or a sender gone mid-run: keep the report
         result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
     result.duration = time.perf_counter() - started
+    result.notes = list(run.notes)
     return result

@@ -9,6 +9,7 @@ cases whose body is a payload.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from hypothesis.internal.conjecture.providers import (
 from hypothesis.internal.constants_ast import Constants
 from schemathesis import GenerationMode
 
+from harness import pointers
 from harness.profiles import Profile, load_profiles
 
 RECEIVER_PATH = "/events/{index}"
@@ -151,12 +153,26 @@ def payloads(
 
     `profile` is a loaded profile or a profile's name (bundled or on HOOKCONFORM_SPECS).
     `closed=True` generates only the fields the schema declares (no extra properties where
-    the schema would allow them); the payloads stay valid against the real schema.
+    the schema would allow them); the payloads stay valid against the real schema. A valid
+    payload of a wrapped envelope names its own event where the envelope's event is, when
+    its schema allows any of several (one schema shared by several events).
     """
     if isinstance(profile, str):
         profile = _named(profile)
     mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
-    return _operation(profile, event, closed).as_strategy(generation_mode=mode).map(_body)
+    found = _operation(profile, event, closed).as_strategy(generation_mode=mode).map(_body)
+    if negative:
+        return found
+    return found.map(functools.partial(_named_event, profile, event))
+
+
+def _named_event(profile: Profile, event: str, payload: Any) -> Any:
+    pointer = profile.semantics.envelope.event
+    if pointer is None or not pointers.has(payload, pointer):
+        return payload
+    named = copy.deepcopy(payload)
+    pointers.put(named, pointer, event)
+    return named if profile.event(event).is_valid(named) else payload
 
 
 @functools.cache

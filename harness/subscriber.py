@@ -94,7 +94,9 @@ class SubscriptionClient:
         self, event: str, target_url: str, *, secret: str | None = None
     ) -> tuple[ApiResponse, ApiSubscription | None]:
         """Subscribe `target_url` to `event`; the answer and, when it is 2xx, the subscription."""
-        values = {"event": event, "target_url": target_url, "secret": secret, "active": True}
+        authenticity = self.profile.semantics.authenticity
+        value = authenticity.subscription_value(secret) if secret is not None else None
+        values = {"event": event, "target_url": target_url, "secret": value, "active": True}
         response = self._call("create", body=self._body("create", values))
         made = self.parse(response.body) if response.ok else None
         if made is not None and made.id is None:
@@ -173,7 +175,7 @@ class SubscriptionClient:
         examples = list(media.get("examples", {}).values())
         body = dict(examples[0]["value"]) if examples and role == "create" else {}
         for part, value in values.items():
-            name = self.rule.request_field(part)
+            name = self._request_field(part)
             if not name or (declared and name not in declared):
                 continue
             if value is None:
@@ -181,6 +183,14 @@ class SubscriptionClient:
             else:
                 body[name] = value
         return body
+
+    def _request_field(self, part: str) -> str | None:
+        """The body's name for `part`; the secret's is the authenticity kind's field unless
+        the subscription rule names it."""
+        name = self.rule.request_field(part)
+        if name is None and part == "secret":
+            return self.profile.semantics.authenticity.subscription_field
+        return name
 
     def _path(self, operation: Operation, subscription: ApiSubscription | None) -> str:
         values = dict(self.path_values)

@@ -76,7 +76,7 @@ def auth_headers(profile: Profile, body: bytes, secret: str | None) -> dict[str,
     rule = profile.semantics.authenticity
     if secret is None or rule.header is None:
         return {}
-    if rule.kind == "challenge-header":
+    if rule.secret_in_header:  # a challenge, or the subscriber's own header
         return {rule.header: secret}
     if rule.kind == "hmac-signature":
         algorithm, encoding = rule.algorithm or "sha256", rule.encoding or "hex"

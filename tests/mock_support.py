@@ -51,7 +51,9 @@ def resolver(names: dict[str, list[str]] | None = None) -> Resolver:
     return resolve
 
 
-class _Quiet(WSGIRequestHandler):
+class Quiet(WSGIRequestHandler):
+    """werkzeug's request handler without the access log."""
+
     def log_request(self, *args: Any) -> None:
         pass
 
@@ -131,7 +133,7 @@ class Receiver:
 @contextmanager
 def receiver(host: str = "127.0.0.1", **options: Any) -> Iterator[Receiver]:
     endpoint = Receiver(**options)
-    server = make_server(host, 0, endpoint, threaded=True, request_handler=_Quiet)
+    server = make_server(host, 0, endpoint, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     endpoint.url = f"http://{host}:{server.server_port}/hook"

@@ -16,7 +16,7 @@ from mock_support import resolver
 from harness.errors import HarnessError, TargetUnreachable
 from harness.options import SenderOptions
 from harness.profiles import load_profiles
-from harness.report import Report, to_json
+from harness.report import Report, summary, to_json, to_junit
 from harness.sender import run_sender
 from harness.serving import BackgroundServer
 from harness.text import excerpt
@@ -91,13 +91,18 @@ FAULTS = {
 }
 
 
+# Faults caught by something arriving that must not.
+SEEN = ("ignore-gone", "no-overwrite", "duplicate-delivery", "skip-validation")
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_every_fault_fails_the_check_that_catches_it(fault: str) -> None:
     """Without the fault the check passes (the test above); with it, the run exits 1."""
     profile, check = FAULTS[fault]
     events = tuple(list(CATALOG.get(profile).events)[:2])
-    # Held deliveries (out-of-order, slow) come after the window unless it is wide enough.
-    window = 4.0 if fault in ("out-of-order", "slow") else 0.4
+    # Held deliveries (out-of-order, slow) come after the window unless it is wide enough;
+    # what must not arrive is caught only if it arrives within the window, also under load.
+    window = 4.0 if fault in ("out-of-order", "slow") else 1.0 if fault in SEEN else 0.4
     report = run(profile, fault, events=events, window=window, checks=(check,))
     assert report.exit_code == 1
     assert failed(report) == {check}, [(r.name, r.status) for r in report.results]
@@ -367,3 +372,52 @@ def test_an_api_that_drops_connections_fails_the_checks_not_the_harness() -> Non
     [result] = report.results
     assert (result.status, report.exit_code) == ("failed", 1), result.reason
     assert "got no answer" in str(result.failures[0])
+
+
+def test_a_missing_delivery_is_one_failure_and_the_checks_that_shared_it_are_blocked() -> None:
+    checks = ("S-envelope", "S-headers", "S-payload-schema")
+    config = MockConfig(profiles=["staffology"], time_scale=SCALE, resolver=resolver())
+    with MockServer(config) as mock:
+        options = SenderOptions(
+            api=mock.url,
+            trigger_cmd="true",
+            window=0.3,
+            events=("Employee_Created",),
+            checks=checks,
+        )
+        report = run_sender(CATALOG.get("staffology"), options)
+    statuses = {r.check: (r.status, r.reason) for r in report.results}
+    assert statuses["S-envelope"] == ("failed", "")  # the first to need it says why
+    for check in ("S-headers", "S-payload-schema"):
+        assert statuses[check] == (
+            "blocked",
+            "no delivery of Employee_Created arrived (see S-envelope[Employee_Created])",
+        )
+    assert report.exit_code == 1
+    text = summary(report)
+    assert "BLOCKED (1 of 1): no delivery of Employee_Created arrived (see S-envelope" in text
+    assert text.count("nothing arrived within") == 1
+
+
+def test_the_report_says_which_window_was_used_and_what_a_check_left_out() -> None:
+    config = MockConfig(profiles=["resthooks"], time_scale=SCALE, resolver=resolver())
+    with MockServer(config) as mock:
+        options = SenderOptions(api=mock.url, time_scale=SCALE, checks=("S-retry-after-failure",))
+        report = run_sender(CATALOG.get("resthooks"), options)
+    [result] = report.results
+    assert result.status == "passed"
+    assert result.notes == [
+        "the timeout scenario did not run: pass --attempt-timeout SECONDS (the sender's "
+        "per-attempt timeout) to check that a timed-out attempt is retried"
+    ]
+    assert report.settings["window_seconds"] == 10.0
+    assert report.settings["window_from"].startswith("the default: the profile promises no")
+    text = summary(report)
+    assert "note: S-retry-after-failure: the timeout scenario did not run" in text
+    assert "window: 10 s, the default: the profile promises no latency" in text
+    assert "cleanup: deleted 1 of the 1 subscription(s) the suite made" in text
+    written = to_json(report)
+    assert written["checks"][0]["results"][0]["notes"] == result.notes
+    assert written["cleanup"] == {"created": 1, "deleted": 1, "left": []}
+    junit = to_junit(report)
+    assert "the timeout scenario did not run" in junit

@@ -228,6 +228,7 @@ def _signature_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[s
 # How to forge a delivery, by authenticity kind.
 FORGERIES: dict[str, Callable[[Trial, Any, str], list[tuple[str, WireRequest]]]] = {
     "challenge-header": _challenge_forgeries,
+    "subscriber-headers": _challenge_forgeries,  # the header is the secret, as a challenge
     "body-token": _token_forgeries,
     "hmac-signature": _signature_forgeries,
 }

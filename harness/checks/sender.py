@@ -14,6 +14,7 @@ from harness.errors import (
     ApiFindings,
     DeliveryMalformed,
     DeliveryMissing,
+    DuplicateMade,
     HandshakeMissing,
     RefusalMissing,
     SenderFailure,
@@ -81,16 +82,6 @@ def _delivered(run: SenderRun, handle: Handle, what: str) -> CapturedRequest:
         ) from None
 
 
-def _sampled(run: SenderRun, event: str) -> CapturedRequest:
-    sample = run.sample(event)
-    if sample.request is None:
-        raise DeliveryMissing(
-            f"nothing arrived within {run.window:g} s of triggering {event}",
-            expected=f"a delivery of {event}",
-        )
-    return sample.request
-
-
 def _problems(
     problems: list[str],
     request: CapturedRequest,
@@ -136,7 +127,7 @@ def _retry_window(run: SenderRun, attempts: int) -> float:
 @check(id="S-payload-schema", level="MUST", side="sender", rule="envelope")
 def payload_schema(run: SenderRun, event: str) -> None:
     """Every delivered body validates against its event's payload schema."""
-    request = _sampled(run, event)
+    request = run.sampled(event)
     expected = f"a body valid against the {event} schema"
     _problems(payload_problems(run.profile, event, request), request, expected)
 
@@ -144,7 +135,7 @@ def payload_schema(run: SenderRun, event: str) -> None:
 @check(id="S-headers", level="MUST", side="sender", rule="authenticity")
 def headers(run: SenderRun, event: str) -> None:
     """Content type, challenge, token, export key, signature and declared headers as promised."""
-    request = _sampled(run, event)
+    request = run.sampled(event)
     problems = [
         *content_type_problems(request),
         *authenticity_problems(run.profile, request, run.sample(event).handle.secret),
@@ -156,7 +147,7 @@ def headers(run: SenderRun, event: str) -> None:
 @check(id="S-envelope", level="MUST", side="sender", rule="envelope")
 def envelope(run: SenderRun, event: str) -> None:
     """The envelope as the profile says: array of one item, wrapped fields, the event name."""
-    request = _sampled(run, event)
+    request = run.sampled(event)
     kind = run.profile.semantics.envelope.kind
     _problems(envelope_problems(run.profile, event, request), request, f"a {kind} envelope")
 
@@ -171,7 +162,7 @@ def envelope(run: SenderRun, event: str) -> None:
 def latency(run: SenderRun, event: str) -> None:
     """The first attempt arrives within the profile's latency promise (scaled)."""
     promise = run.scaled(run.profile.semantics.latency.max_seconds or 0.0)
-    request = _sampled(run, event)
+    request = run.sampled(event)
     took = run.sample(event).latency or 0.0
     if took > promise + SLACK:
         raise TooLate(
@@ -204,6 +195,9 @@ def overwrite(run: SenderRun) -> None:
     if rule.rejects_duplicates:
         _expect_refused(run, event, rule.duplicate_status)
         return
+    if rule.returns_existing:
+        _expect_existing(run, old)
+        return
     new = run.subscribe(event)
     _delivered(run, new, "after overwrite")
     stale = run.quiet(old)[old.handshakes :] or run.received(old)[old.handshakes :]
@@ -213,6 +207,27 @@ def overwrite(run: SenderRun) -> None:
             arrived=stale[0],
             expected=f"deliveries of {event} only to the new URL {new.url}",
         )
+
+
+def _expect_existing(run: SenderRun, old: Handle) -> None:
+    """The same create again answers the subscription made first, and one event is still
+    delivered once."""
+    again = run.subscribe(old.event, path=old.path, secret=old.secret)
+    first = old.subscription.id if old.subscription else None
+    second = again.subscription.id if again.subscription else None
+    if first is None or str(first) != str(second):
+        raise DuplicateMade(
+            "creating the same subscription again made another one",
+            api=again.created.summary() if again.created else "",
+            expected=f"the existing subscription {first} (on_duplicate: existing)",
+        )
+    _delivered(run, old, "after creating it twice")
+    _expect_nothing(
+        run,
+        old,
+        "{n} more delivery(ies) of one event after creating the same subscription twice",
+        expected="one delivery: there is one subscription",
+    )
 
 
 def _expect_refused(run: SenderRun, event: str, status: int) -> None:
@@ -292,6 +307,10 @@ def retry_after_failure(run: SenderRun) -> None:
     _problems(_same_event(first, again, run), again, "the same event again")
     timeout = run.attempt_timeout
     if timeout is None:
+        run.note(
+            "the timeout scenario did not run: pass --attempt-timeout SECONDS (the sender's "
+            "per-attempt timeout) to check that a timed-out attempt is retried"
+        )
         return
     slow = run.subscribe(event, replies=[Reply(SUCCESS, delay=timeout + 0.5)])
     run.trigger(slow)
@@ -350,6 +369,59 @@ def no_retry_on_success(run: SenderRun) -> None:
         f"a {REDIRECT} answer was retried ({{n}} more attempt(s))",
         expected="no retry after a 3xx: the profile does not retry redirects",
     )
+
+
+def _redirect_statuses(run: SenderRun) -> list[int]:
+    """The 3xx answers to try: for a provider that follows redirects, one status after which
+    it keeps the method and one after which it turns to GET (where it has them); otherwise
+    307, the redirect a follower would repeat the POST for."""
+    rule = run.profile.semantics.redirects
+    if not rule.follows_any:
+        return [307]
+    kept = sorted(rule.statuses - rule.to_get)
+    to_get = sorted(rule.statuses & rule.to_get)
+    return [found[0] for found in (kept, to_get) if found]
+
+
+@check(
+    id="S-redirects",
+    level="MUST",
+    side="sender",
+    rule="redirects",
+    scope="profile",
+)
+def redirects(run: SenderRun) -> None:
+    """A 3xx is followed to its Location only if the profile says so, with the method it says."""
+    rule = run.profile.semantics.redirects
+    event = _first(run)
+    for status in _redirect_statuses(run):
+        landing = run.spare_path()
+        location = run.capture.url_for(landing)
+        handle = run.subscribe(event, replies=[Reply(status, headers={"Location": location})])
+        first = _delivered(run, handle, f"answered {status} with a Location")
+        if not rule.follows(status):
+            arrived = run.quiet_path(landing)
+            if arrived:
+                raise UnexpectedDelivery(
+                    f"the {status} answer was followed to its Location",
+                    arrived=arrived[0],
+                    expected="no request to the Location: the profile says redirects are not "
+                    "followed",
+                )
+            continue
+        method = rule.method_after(status, first.method)
+        try:
+            [followed] = run.capture.wait_for(1, run.window, path=landing)
+        except TimeoutError:
+            raise DeliveryMissing(
+                f"the {status} answer was not followed to {location}",
+                arrived=first,
+                expected=f"a {method} to the Location within {run.window:g} s",
+            ) from None
+        problems = [] if followed.method == method else [f"followed with {followed.method}"]
+        if method == first.method and followed.body != first.body:
+            problems.append("the request to the Location carries another body")
+        _problems(problems, followed, f"a {method} of the same delivery after {status}")
 
 
 @check(
@@ -532,13 +604,24 @@ def hook_secret_handshake(run: SenderRun) -> None:
     side="sender",
     rule="subscription",
     scope="profile",
+    phase=1,  # after every other check: nothing it does can change their outcome
     applies_to=[("subscription.management", "api")],
 )
 def api_fuzz(run: SenderRun) -> None:
     """schemathesis on the subscription API: no 5xx, answers match their schemas."""
     from harness.fuzz import fuzz_subscription_api  # schemathesis loads slowly
 
-    problems = fuzz_subscription_api(run)
+    try:
+        own = run.subscribe(_first(run))  # the one subscription its generated ids may name
+    except SubscriptionRefused as refused:
+        own = None
+        run.note(f"the API made no subscription for the fuzzer to use ({refused.api})")
+    problems, left_out = fuzz_subscription_api(run, own)
+    if left_out:
+        run.note(
+            f"not fuzzed, as they could change a subscription the suite did not make: "
+            f"{', '.join(left_out)}"
+        )
     if problems:
         first = problems[0]
         raise ApiFindings(

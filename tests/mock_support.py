@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import signal
 import socket
 import threading
 import time
@@ -23,6 +24,18 @@ from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
 
 SCALE = 0.001
+
+
+def ctrl_c_works() -> None:
+    """For `subprocess.Popen(preexec_fn=...)`: the child takes Ctrl-C (SIGINT) by default.
+
+    A shell without job control starts a background command (`bash .ci/run &`) with SIGINT
+    ignored, its children inherit that, and Python then never raises KeyboardInterrupt: a test
+    that presses Ctrl-C on a child would wait for nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 bundled = functools.cache(load_profiles)
 WAIT = 10.0
 # Names the tests' resolver knows besides localhost (no test looks up a real name).

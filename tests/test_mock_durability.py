@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_support import Client, receiver
+from mock_support import Client, ctrl_c_works, receiver
 
 EVENTS = 15
 
@@ -31,6 +31,7 @@ def mock_process(db: Path) -> Iterator[tuple[subprocess.Popen[str], Client]]:
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=ctrl_c_works,
     )
     assert process.stdout is not None
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from mock_support import resolver
+from mock_support import ctrl_c_works, resolver
 from scripted_sender import TOKEN, ScriptedSender, serve
 
 from harness.options import SenderOptions
@@ -91,6 +91,8 @@ def test_a_drf_hooks_sender_is_judged_conformant_and_left_as_it_was(
     assert report.cleanup is not None
     assert report.cleanup["left"] == []
     assert report.cleanup["created"] >= len(checks)
+    # Every subscription made is accounted for once: deleted, or found gone when deleted.
+    assert report.cleanup["deleted"] + report.cleanup["gone"] == report.cleanup["created"]
     assert scripted.targets, "the fuzzer and the checks gave targets"
     _left_as_found(scripted)
     assert "window: 1 s, --window" in report.notes
@@ -148,7 +150,12 @@ def test_an_interrupted_run_deletes_what_it_made(
         "--trigger-url", f"{url}/trigger", "--window", "1", "--report", str(report),
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ)
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ),
+        preexec_fn=ctrl_c_works,
     )
     try:
         deadline = time.monotonic() + 30
@@ -164,7 +171,7 @@ def test_an_interrupted_run_deletes_what_it_made(
             process.wait()
     assert process.returncode == 130, output
     assert "INTERRUPTED" in output
-    assert "cleanup: deleted" in output
+    assert "cleanup: the suite made" in output
     assert "Traceback" not in output
     _left_as_found(scripted)
     import json

@@ -135,13 +135,13 @@ def summary(report: Report) -> str:
 
 def cleanup_text(cleanup: Mapping[str, Any]) -> str:
     """What a sender run made and removed, in one line."""
-    text = (
-        f"cleanup: deleted {cleanup['deleted']} of the {cleanup['created']} subscription(s) "
-        "the suite made"
-    )
+    text = f"cleanup: the suite made {cleanup['created']} subscription(s) and deleted "
+    text += f"{cleanup['deleted']}"
+    if cleanup["gone"]:
+        text += f"; {cleanup['gone']} were gone already (removed by the sender or the fuzzer)"
     if cleanup["left"]:
-        text += f"; NOT deleted: {'; '.join(cleanup['left'])}"
-    return text
+        return text + f"; NOT deleted: {'; '.join(cleanup['left'])}"
+    return text + "; none is left"
 
 
 def _verdict(results: Sequence[Result]) -> str:

@@ -60,10 +60,36 @@ class Cleanup:
 
     created: int = 0
     deleted: int = 0
+    gone: int = 0  # already gone when deleted: the sender or a fuzzed DELETE removed it
     left: list[str] = field(default_factory=list)  # each: what it is and why it stayed
+    _live: set[str] = field(default_factory=set, repr=False)  # made and not yet removed
+
+    def made(self, key: str) -> bool:
+        """Count a subscription the run made, once (a get-or-create answering one the run
+        holds already is the same one); whether it is new."""
+        if key in self._live:
+            return False
+        self._live.add(key)
+        self.created += 1
+        return True
+
+    def removed(self, key: str, status: int) -> None:
+        """Count a delete's answer once per subscription made: deleted, or already gone."""
+        if key not in self._live or not (200 <= status < 300 or status in GONE):
+            return
+        self._live.discard(key)
+        if status in GONE:
+            self.gone += 1
+        else:
+            self.deleted += 1
 
     def to_json(self) -> dict[str, Any]:
-        return {"created": self.created, "deleted": self.deleted, "left": list(self.left)}
+        return {
+            "created": self.created,
+            "deleted": self.deleted,
+            "gone": self.gone,
+            "left": list(self.left),
+        }
 
 
 @dataclass
@@ -242,7 +268,7 @@ class SenderRun:
                 for found in listed:
                     if str(found.target_url).startswith(mine) and str(found.id) not in owed:
                         owed[str(found.id)] = found
-                        self.cleaned.created += 1  # made without the run seeing it made
+                        self.cleaned.made(f"api:{found.id}")  # if the run did not see it made
         for subscription in owed.values():
             shown = f"subscription {subscription.id} ({subscription.target_url})"
             try:
@@ -250,30 +276,29 @@ class SenderRun:
             except (HarnessError, ConformanceFailure) as exc:
                 self.cleaned.left.append(f"{shown}: {exc}")
                 continue
-            if answer.ok:
-                self.cleaned.deleted += 1
-            elif answer.status not in GONE:
+            self.cleaned.removed(f"api:{subscription.id}", answer.status)
+            if not answer.ok and answer.status not in GONE:
                 self.cleaned.left.append(f"{shown}: delete answered {answer.status}")
         self._owed.clear()
 
     def made(self, subscription: ApiSubscription) -> None:
         """Note a subscription something other than `subscribe` made (the fuzzer's creates):
         the sweep deletes it."""
-        self.cleaned.created += 1
-        self._owed.append(subscription)
-
-    def _known(self, handle: Handle) -> bool:
-        """Whether the handle's subscription is one the run holds already (a create that
-        answered an existing subscription)."""
-        made = handle.subscription.id if handle.subscription else None
-        return made is not None and any(
-            h.subscription is not None and str(h.subscription.id) == str(made)
-            for h in self._handles
-        )
+        if self.cleaned.made(f"api:{subscription.id}"):
+            self._owed.append(subscription)
 
     def note(self, text: str) -> None:
         """Say what the running check leaves out and why (shown with its result)."""
         self.notes.append(text)
+
+    @staticmethod
+    def _key(handle: Handle) -> str:
+        """What tells the handle's subscription from the others the run made."""
+        if handle.subscription is not None:
+            return f"api:{handle.subscription.id}"
+        if handle.webhook_id is not None:
+            return f"mock:{handle.webhook_id}"
+        return f"cmd:{handle.url}"
 
     @staticmethod
     def _named(handle: Handle) -> str:
@@ -367,8 +392,7 @@ class SenderRun:
             self._run(self.options.subscribe_cmd, event=event, url=url, secret=secret)
         else:
             handle.webhook_id = self._mock_webhook(event, url, secret)
-        if not self._known(handle):
-            self.cleaned.created += 1
+        self.cleaned.made(self._key(handle))
         self._handles.append(handle)
         handle.handshakes = len(self.capture.requests_for(path))
         if handshake.echo and handle.handshakes:
@@ -514,11 +538,11 @@ class SenderRun:
             self._handles.remove(handle)
         if self.client is not None and handle.subscription is not None:
             answer = self.client.delete(handle.subscription)
-            self.cleaned.deleted += answer.ok
+            self.cleaned.removed(self._key(handle), answer.status)
             return answer
         if self.mock is not None and handle.webhook_id is not None:
             status, _ = self.mock.call("DELETE", f"/webhooks/{handle.webhook_id}")
-            self.cleaned.deleted += 200 <= status < 300
+            self.cleaned.removed(self._key(handle), status)
             return None
         if self.options.subscribe_cmd:
             self.cleaned.left.append(

@@ -415,9 +415,9 @@ def test_the_report_says_which_window_was_used_and_what_a_check_left_out() -> No
     text = summary(report)
     assert "note: S-retry-after-failure: the timeout scenario did not run" in text
     assert "window: 10 s, the default: the profile promises no latency" in text
-    assert "cleanup: deleted 1 of the 1 subscription(s) the suite made" in text
+    assert "cleanup: the suite made 1 subscription(s) and deleted 1; none is left" in text
     written = to_json(report)
     assert written["checks"][0]["results"][0]["notes"] == result.notes
-    assert written["cleanup"] == {"created": 1, "deleted": 1, "left": []}
+    assert written["cleanup"] == {"created": 1, "deleted": 1, "gone": 0, "left": []}
     junit = to_junit(report)
     assert "the timeout scenario did not run" in junit

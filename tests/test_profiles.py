@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from harness.profiles import (
 )
 
 BUNDLED = ["clockodo", "factorial", "factorial-v1", "hirehop", "resthooks", "staffology"]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CATALOG = load_profiles()
 EVENTS = [(p.name, e) for p in CATALOG for e in p.events]
 
@@ -317,49 +315,6 @@ def test_later_folder_overrides_a_bundled_profile_by_name(write_profile: Any) ->
         "resthooks", based_on="resthooks", edit=lambda p, o: p.update(title="Patched")
     )
     assert load_profiles([root]).get("resthooks").title == "Patched"
-
-
-# Traceability: every rule's source is a seed or an address that shared/PROVIDERS.md names,
-# and every quote is found there word for word.
-
-
-def _sources(node: Any) -> list[Any]:
-    found = []
-    if isinstance(node, dict):
-        if "source" in node:
-            source = node["source"]
-            found.extend(source if isinstance(source, list) else [source])
-        for value in node.values():
-            found.extend(_sources(value))
-    return found
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/ reference material is not beside the repo")
-@pytest.mark.parametrize("name", BUNDLED)
-def test_every_source_is_traceable(name: str) -> None:
-    providers = _normalise(
-        (SHARED / "PROVIDERS.md").read_text(encoding="utf-8")
-        + (SHARED / "DESIGN.md").read_text(encoding="utf-8")
-    )
-    profile = CATALOG.get(name)
-    for item in [*_sources(profile.semantics), *profile.sources]:
-        doc = item if isinstance(item, str) else item["doc"]
-        if doc.startswith("http"):
-            host = re.sub(r"^https?://", "", doc).split("/")[0]
-            domain = ".".join(
-                host.split(".")[-3:] if host.endswith(".co.uk") else host.split(".")[-2:]
-            )
-            assert domain in providers, f"{name}: {doc} is not named in PROVIDERS.md"
-            text = providers
-        else:
-            assert (SHARED / "seeds" / doc).is_file(), f"{name}: no seed {doc}"
-            text = _normalise((SHARED / "seeds" / doc).read_text(encoding="utf-8"))
-        if isinstance(item, dict) and "quote" in item:
-            assert _normalise(item["quote"]) in text, f"{name}: quote not in {doc}: {item['quote']}"
 
 
 def test_null_in_a_derived_rule_deletes_the_parents_parameter() -> None:

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean bench
+.PHONY: demo test lint clean bench derive
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py --count 5000 --workers 8 --rounds 3
 	$(BIN)/python bench/isolation.py --events 20 --rounds 5
+
+## derive: regenerate the profile parts derived from the providers' own contracts
+## (specs/factorial/derived.yaml from the factorial-api-client SDK)
+derive: $(STAMP)
+	$(BIN)/python tools/derive_factorial.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -252,10 +252,13 @@ def specs_validate(dirs: Sequence[str], specs: Sequence[str]) -> None:
 def specs_example(
     name: str, event: str, generate: bool, seed_value: int, specs: Sequence[str]
 ) -> None:
-    """A valid payload for EVENT of profile NAME, as JSON."""
+    """A valid payload for EVENT of profile NAME, as JSON: the first example, or a generated
+    one with --generate or when no source gives an example."""
     profile = load_profiles(specs).get(name)
     found = profile.event(event)
-    if generate:
+    if generate or not found.examples:
+        if not generate:
+            click.echo(f"{name} has no example of {event}: a generated payload", err=True)
         from harness.strategies import draw, payloads  # schemathesis loads slowly
 
         payload = draw(payloads(profile, event), seed_value=seed_value)

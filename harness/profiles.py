@@ -5,6 +5,12 @@ checked against `specs/_meta/profile.schema.yaml`) and `openapi.yaml` (OpenAPI 3
 subscription API in `paths`, one entry per event type in `webhooks`, checked against
 `specs/_meta/openapi.schema.yaml`).
 
+A folder may also hold `derived.yaml`: the part of the OpenAPI document that a maintainer
+tool derives from the provider's own machine contract (an SDK's models, a published OpenAPI;
+see `tools/`). `openapi.yaml` is laid over it with merge-patch rules, so what is written by
+hand (examples, descriptions, the subscription API) adds to or overrides what is derived;
+the two are checked as the one document they make.
+
 Where profiles come from, later sources overriding earlier ones by name:
 
 1. the profiles bundled with hookconform;
@@ -61,6 +67,7 @@ from harness.semantics import (
 ENV_VAR = "HOOKCONFORM_SPECS"
 PROFILE_FILE = "profile.yaml"
 OPENAPI_FILE = "openapi.yaml"
+DERIVED_FILE = "derived.yaml"
 INHERITABLE = ("semantics", "paths", "webhooks", "components")
 JSON_BODY = ("requestBody", "content", "application/json")
 
@@ -128,7 +135,8 @@ class Event:
             raise SchemaViolation(self.profile_name, self.name, errors)
 
     def example(self) -> Any:
-        """The first example payload (the source's own where it has one)."""
+        """The first example payload (the source's own where it has one); an event without
+        examples has none (see `examples`)."""
         return next(iter(self.examples.values()))
 
 
@@ -180,14 +188,7 @@ class Profile:
 
     def resolve(self, node: Any) -> Any:
         """`node` with its `$ref` chain followed (references inside this document only)."""
-        seen = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not ref.startswith("#/") or ref in seen:
-                break
-            seen.add(ref)
-            node = pointers.get(self.openapi, ref[1:])
-        return node
+        return resolved(self.openapi, node)
 
     @functools.cached_property
     def operations(self) -> dict[str, Operation]:
@@ -289,21 +290,33 @@ def _read(folder: Path, problems: list[Problem]) -> _Raw | None:
     openapi: Any = {}
     openapi_file = folder / OPENAPI_FILE
     if openapi_file.is_file():
-        openapi, problem = read_yaml(openapi_file)
-        if problem:
-            problems.append(problem)
-            return None
-        if not isinstance(openapi, dict):
-            problems.append(
-                Problem(str(openapi_file), "$", "an OpenAPI document must be a mapping")
-            )
+        openapi = _mapping(openapi_file, problems)
+        if openapi is None:
             return None
     elif "extends" not in profile:
         problems.append(
             Problem(str(openapi_file), "$", "missing: a profile needs an OpenAPI document")
         )
         return None
+    if (folder / DERIVED_FILE).is_file():
+        derived = _mapping(folder / DERIVED_FILE, problems)
+        if derived is None:
+            return None
+        openapi = merge_patch(derived, openapi)
     return _Raw(folder, profile, openapi)
+
+
+def _mapping(file: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    """An OpenAPI document (or part of one) read from `file`; None, with the problem noted,
+    when it is not a YAML mapping."""
+    document, problem = read_yaml(file)
+    if problem:
+        problems.append(problem)
+        return None
+    if not isinstance(document, dict):
+        problems.append(Problem(str(file), "$", "an OpenAPI document must be a mapping"))
+        return None
+    return document
 
 
 def _documents(profile: Mapping[str, Any]) -> Iterator[tuple[list[str | int], str]]:
@@ -452,8 +465,8 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
         return None
 
     events = {}
-    for name, webhook in openapi["webhooks"].items():
-        event = _event(raw.name, name, webhook, uri, registry)
+    for name in openapi["webhooks"]:
+        event = _event(raw.name, name, openapi, uri, registry)
         body_path = ["webhooks", name, "post", *JSON_BODY, "examples"]
         for example_name, example in event.examples.items():
             for message in event.errors(example)[:3]:
@@ -500,9 +513,24 @@ def _invalid_schemas(file: str, openapi: Mapping[str, Any]) -> list[Problem]:
     return found
 
 
-def _event(profile: str, name: str, webhook: Mapping[str, Any], uri: str, registry: Any) -> Event:
+def resolved(openapi: Mapping[str, Any], node: Any) -> Any:
+    """`node` with its `$ref` chain followed through `openapi` (references inside the
+    document only; a reference elsewhere, or a cycle, is left as it is)."""
+    seen = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            break
+        seen.add(ref)
+        node = pointers.get(openapi, ref[1:])
+    return node
+
+
+def _event(profile: str, name: str, openapi: Mapping[str, Any], uri: str, registry: Any) -> Event:
+    webhook = openapi["webhooks"][name]
     operation = webhook["post"]
     body = _webhook_body(webhook)
+    parameters = [resolved(openapi, p) for p in operation.get("parameters", [])]
     headers = [
         Header(
             name=p["name"],
@@ -510,14 +538,14 @@ def _event(profile: str, name: str, webhook: Mapping[str, Any], uri: str, regist
             schema=p.get("schema", {}),
             description=p.get("description", ""),
         )
-        for p in operation.get("parameters", [])
+        for p in parameters
     ]
     fragment = pointers.join(["webhooks", name, "post", *JSON_BODY, "schema"])
     return Event(
         name=name,
         summary=operation.get("summary", ""),
         schema=body["schema"],
-        examples={key: example["value"] for key, example in body["examples"].items()},
+        examples={key: example["value"] for key, example in body.get("examples", {}).items()},
         headers=headers,
         profile_name=profile,
         validator=validator_for(uri, fragment, registry),

@@ -8,6 +8,7 @@ OpenAPI's `int32` and `int64` by their bounds.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -87,9 +88,20 @@ def error_messages(validator: Draft202012Validator, instance: Any) -> list[str]:
 
 
 def schema_problems(schema: Any) -> list[ValidationError]:
-    """Why `schema` is not a valid JSON Schema 2020-12 (the metaschema's complaints)."""
-    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
-    return list(meta.iter_errors(schema))
+    """Why `schema` is not a valid JSON Schema 2020-12 (the metaschema's complaints).
+
+    Checked once per distinct schema in a process: profiles repeat schemas (every event of a
+    resource refers to the same one) and are loaded again and again (each command, each
+    test), and the metaschema's dynamic references make a check slow.
+    """
+    key = json.dumps(schema, sort_keys=True, default=repr)
+    if key not in _CHECKED:
+        _CHECKED[key] = list(_META.iter_errors(schema))
+    return list(_CHECKED[key])
+
+
+_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+_CHECKED: dict[str, list[ValidationError]] = {}  # a schema's JSON text -> its problems
 
 
 def validator_for_schema(schema: Any) -> Draft202012Validator:

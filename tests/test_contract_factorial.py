@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import pytest
 from factorial_api_client import FactorialClient
-from factorial_api_client.generated import models
+from factorial_api_client.generated import errors, models
 from factorial_api_client.generated.types import Unset
 from factorial_api_client.webhooks import WEBHOOK_CATALOG, WEBHOOK_PAYLOAD_TYPES
 from mock_support import bundled, receiver, running
@@ -176,3 +176,47 @@ def test_the_subscription_the_mock_answers_has_the_types_the_sdk_declares(
     body = Body(subscription_type=TYPES[0], target_url=f"{endpoint.url}/x", company_id="1")
     made = client.api_public.webhook_subscriptions.create(body=body)
     assert misfits(models.ApiPublicWebhookSubscription, made.to_dict()) == []
+
+
+def test_the_sdk_manages_a_subscription_on_the_mock_before_and_after_a_delivery(
+    sdk_on_the_mock: tuple[FactorialClient, Any, Any],
+) -> None:
+    client, endpoint, control = sdk_on_the_mock
+    subscriptions = client.api_public.webhook_subscriptions
+    event = "trainings/training/create"  # one of the types the profile had not, before the SDK
+    Body = models.PostApi20261001ResourcesApiPublicWebhookSubscriptionsBody
+    Update = models.PutApi20261001ResourcesApiPublicWebhookSubscriptionsIdBody
+    made = subscriptions.create(
+        body=Body(subscription_type=event, target_url=f"{endpoint.url}/life", company_id="1")
+    )
+    for delivered in (False, True):
+        if delivered:
+            before = len(endpoint.requests)
+            control.ok("POST", "/_mock/events", {"type": event})
+            assert endpoint.wait_for(before + 1)[-1].path == "/hook/life"
+        got = subscriptions.get(made.id)
+        assert (got.id, got.type_, got.enabled) == (made.id, event, True)
+        for filters in ({"type_": event}, {"id": str(made.id)}, {"company_id": "1"}):
+            listed = subscriptions.list(**filters).data
+            assert str(made.id) in {str(s.id) for s in listed}, filters
+        assert str(made.id) in {str(s.id) for s in subscriptions.paginate(type_=event)}
+        paused = subscriptions.update(made.id, body=Update(id=str(made.id), enabled=False))
+        assert paused.enabled is False
+        assert subscriptions.list(type_=event, enabled=True).data == []
+        resumed = subscriptions.update(made.id, body=Update(id=str(made.id), enabled=True))
+        assert resumed.enabled is True
+    gone = subscriptions.delete(made.id)
+    assert str(gone.id) == str(made.id)
+    with pytest.raises(errors.UnexpectedStatus) as missing:
+        subscriptions.get(made.id)
+    assert missing.value.status_code == 404
+
+
+def test_a_wrong_key_is_a_401_the_sdk_raises(
+    sdk_on_the_mock: tuple[FactorialClient, Any, Any],
+) -> None:
+    _, _, control = sdk_on_the_mock
+    wrong = FactorialClient(api_key="not-the-key", base_url=control.base)
+    with pytest.raises(errors.UnexpectedStatus) as refused:
+        wrong.api_public.webhook_subscriptions.list()
+    assert refused.value.status_code == 401

@@ -93,12 +93,16 @@ class SubscriptionClient:
     def create(
         self, event: str, target_url: str, *, secret: str | None = None
     ) -> tuple[ApiResponse, ApiSubscription | None]:
-        """Subscribe `target_url` to `event`; the answer and, when it is 2xx, the subscription."""
+        """Subscribe `target_url` to `event`; the answer and, when it is 2xx, the subscription
+        (what was sent, when the answer has no body; the id from a Location header)."""
         authenticity = self.profile.semantics.authenticity
         value = authenticity.subscription_value(secret) if secret is not None else None
         values = {"event": event, "target_url": target_url, "secret": value, "active": True}
-        response = self._call("create", body=self._body("create", values))
+        body = self._body("create", values)
+        response = self._call("create", body=body)
         made = self.parse(response.body) if response.ok else None
+        if response.ok and response.body is None:  # a create answered without a body
+            made = ApiSubscription(None, event, target_url, None, raw=dict(body or {}))
         if made is not None and made.id is None:
             made.id = _id_from_location(response.headers.get("location"))
         return response, made

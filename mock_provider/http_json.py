@@ -48,8 +48,8 @@ def json_response(
     return Response(body, status=status, headers=headers, content_type="application/json")
 
 
-def empty_response(status: int) -> Response:
-    return Response(b"", status=status)
+def empty_response(status: int, *, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(b"", status=status, headers=headers)
 
 
 def read_body(request: Request, limit: int) -> bytes:

@@ -260,7 +260,7 @@ class ProfileApi:
             location = self._object_path(subscription)
             if location:
                 headers["Location"] = location
-        return json_response(self.present(subscription), status, headers=headers)
+        return _declared(response, status, lambda: self.present(subscription), headers)
 
     def _list(self, route: Route, path: Values, query: Values, request: Request) -> Response:
         words = self.words.list
@@ -350,15 +350,15 @@ class ProfileApi:
         shown = self.present(subscription)
         self.service.delete(subscription)
         status, response = self.routes.success(route.operation)
-        if status == 204 or JSON not in response.get("content", {}):
-            return empty_response(status)
-        return json_response(shown, status)
+        return _declared(response, status, lambda: shown)
 
     def _sample(self, route: Route, path: Values, query: Values, request: Request) -> Response:
         name = self.routes.event_parameter(route) or ""
         event = self.profile.events.get(str(path.get(name, "")))
         if event is None:
             raise ApiError(404, "not found", f"no event {path.get(name)!r}")
+        if not event.examples:
+            raise ApiError(404, "not found", f"no sample of {event.name}")
         return json_response(event.example())
 
     def _deliveries(self, route: Route, path: Values, query: Values, request: Request) -> Response:
@@ -394,6 +394,19 @@ class ProfileApi:
             raise ApiError(404, "not found", f"no delivery {wanted!r} for this subscription")
         schema = self.routes.response_schema(route.operation)
         return json_response(self.record(delivery, schema))
+
+
+def _declared(
+    response: Mapping[str, Any],
+    status: int,
+    document: Callable[[], Any],
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The answer a declared response gives: `document` when it declares a JSON body (and
+    the status may have one), else no body."""
+    if status == 204 or JSON not in response.get("content", {}):
+        return empty_response(status, headers=headers)
+    return json_response(document(), status, headers=headers)
 
 
 def _same(shown: Any, wanted: Any) -> bool:

@@ -9,7 +9,9 @@ a subscription shows). Nothing here names a provider's field.
 
 - A subscription shows its declared properties: the parts the profile's `fields` name, the
   counters its vocabulary names (deliveries so far, the last delivery, when it was made),
-  what the API was given, and a placeholder for a required property nothing set.
+  what the API was given, and a placeholder for a required property nothing set. A property
+  whose schema does not take null (a plain `$ref` to an object, say) is left out while it
+  has no value, never sent as null.
 - A list is a bare array or an object with the array (`list.items`) and a paging object
   (`list.paging`, its fields `list.page`); items without the event field are references.
 - A reference is `{id, name, url}` under the vocabulary's names for them.
@@ -120,6 +122,23 @@ class Shapes:
                     return branch
         return schema
 
+    def takes_null(self, schema: Any) -> bool:
+        """Whether null is a value of `schema` (a type union with null, a null branch, any JSON)."""
+        schema = self.profile.resolve(schema)
+        if not isinstance(schema, dict):
+            return schema is not False
+        if "enum" in schema:
+            return None in schema["enum"]
+        if "const" in schema:
+            return schema["const"] is None
+        types = schema.get("type")
+        if types is not None and "null" not in (types if isinstance(types, list) else [types]):
+            return False
+        for key in ("anyOf", "oneOf"):
+            if key in schema and not any(self.takes_null(branch) for branch in schema[key]):
+                return False
+        return all(self.takes_null(part) for part in schema.get("allOf", []))
+
     def placeholder(self, prop: Any, name: str, scope: Mapping[str, Any]) -> Any:
         """A value for a required field nothing set: a path parameter it names, or a default."""
         for param, value in scope.items():
@@ -153,12 +172,15 @@ class Shapes:
     ) -> dict[str, Any]:
         """An object with the properties `schema` declares: the `known` values, the counters
         the vocabulary names (computed only when the schema has them), placeholders for the
-        required rest."""
+        required rest; a null that the property's schema does not take is left out."""
         props = self.properties(schema)
         shaped = dict(known)
         for role, name in self.words.counters.items():
             if name in props and name not in shaped and role in counters:
                 shaped[name] = counters[role](self.profile.resolve(props[name]))
+        for name, value in list(shaped.items()):
+            if value is None and name in props and not self.takes_null(props[name]):
+                del shaped[name]
         for name in self.required(schema):
             if name not in shaped and name in props:
                 shaped[name] = self.placeholder(props[name], name, scope)

@@ -220,11 +220,13 @@ def test_staffology_webhooks_log_samples_and_basic_auth() -> None:
         assert client.call("POST", STAFFOLOGY, body).status == 401
         assert client.call("POST", STAFFOLOGY, body, headers=basic("test:wrong")).status == 401
         created = client.call("POST", STAFFOLOGY, body, headers=AUTH)
-        assert created.status == 201
-        hook = created.body
-        assert created.headers["Location"] == f"{STAFFOLOGY}/{hook['id']}"
+        assert (created.status, created.body) == (201, None)  # no body, as published
+        location = created.headers["Location"]
+        hook = client.ok("GET", location, headers=AUTH)
+        assert location == f"{STAFFOLOGY}/{hook['id']}"
         assert hook["eventCount"] == 0
         assert hook["active"] is True
+        assert "lastPayload" not in hook  # a plain $ref: absent, not null, before a delivery
 
         items = client.ok("GET", STAFFOLOGY, headers=AUTH)
         assert items == [
@@ -270,7 +272,8 @@ def test_staffology_webhooks_log_samples_and_basic_auth() -> None:
 def test_staffology_gone_statuses_deactivate(gone: int) -> None:
     with receiver(status=gone) as endpoint, running("staffology") as (_, client):
         body = {"webhookEvent": "Employee_Deleted", "url": endpoint.url}
-        hook = client.ok("POST", STAFFOLOGY, body, headers=AUTH)
+        location = client.call("POST", STAFFOLOGY, body, headers=AUTH).headers["Location"]
+        hook = client.ok("GET", location, headers=AUTH)
         client.ok("POST", "/_mock/events", {"type": "Employee_Deleted", "data": [{"id": "x"}]})
         (delivery,) = client.settle()
         assert delivery["status"] == "failed"

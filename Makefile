@@ -40,9 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/isolation.py --events 20 --rounds 5
 
 ## derive: regenerate the profile parts derived from the providers' own contracts
-## (specs/factorial/derived.yaml from the factorial-api-client SDK)
+## (specs/factorial/derived.yaml from the factorial-api-client SDK, specs/staffology/derived.yaml
+## from Staffology's swagger beside the clone, ../shared/reference/staffology-swagger.json)
 derive: $(STAMP)
 	$(BIN)/python tools/derive_factorial.py
+	$(BIN)/python tools/derive_staffology.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ to a temporary folder), and the sender suite finds the mock conformant to the co
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,8 @@ def specs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _rename(profile, openapi, table)
         (folder / "profile.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
         (folder / "openapi.yaml").write_text(yaml.safe_dump(openapi), encoding="utf-8")
+        if (bundled / "derived.yaml").is_file():  # what openapi.yaml is laid over
+            shutil.copy(bundled / "derived.yaml", folder / "derived.yaml")
     return root
 
 
@@ -173,10 +176,13 @@ def test_references_the_log_its_states_counters_and_samples(served: tuple[str, A
     words = _words(name)
     reference, log, counters = words["reference"], words["log"], words["counters"]
     with receiver() as endpoint:
-        made = client.ok(
+        created = client.call(
             "POST", HOOKS, {"webhookEvent": "Employee_Created", "url": endpoint.url}, headers=STAFF
         )
-        hook = f"{HOOKS}/{made['id']}"
+        hook = created.headers["Location"]  # the 201 has no body
+        made = client.ok("GET", hook, headers=STAFF)
+        assert hook == f"{HOOKS}/{made['id']}"
+        assert counters["last_delivery"] not in made  # no delivery yet: absent, not null
         assert made[counters["deliveries"]] == 0
         [listed] = client.ok("GET", HOOKS, headers=STAFF)
         assert listed[reference["id"]] == made["id"]

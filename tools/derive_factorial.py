@@ -41,6 +41,7 @@ from typing import Any
 
 import attrs
 import yaml
+from derived_file import write_or_check
 
 SDK = "factorial-api-client"
 TARGET = Path(__file__).resolve().parents[1] / "specs" / "factorial" / "derived.yaml"
@@ -188,15 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     args = parser.parse_args(argv)
-    text = derive()
-    if args.check:
-        if not TARGET.is_file() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET} is stale: run make derive", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    return write_or_check(TARGET, derive(), check=args.check, regenerate="make derive")
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ def cleanup_text(cleanup: Mapping[str, Any]) -> str:
     text = f"cleanup: the suite made {cleanup['created']} subscription(s) and deleted "
     text += f"{cleanup['deleted']}"
     if cleanup["gone"]:
-        text += f"; {cleanup['gone']} were gone already (removed by the sender or the fuzzer)"
+        text += f"; {cleanup['gone']} already gone (removed by the sender or the fuzzer)"
     if cleanup["left"]:
         return text + f"; NOT deleted: {'; '.join(cleanup['left'])}"
     return text + "; none is left"

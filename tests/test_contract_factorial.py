@@ -223,3 +223,23 @@ def test_a_wrong_key_is_a_401_the_sdk_raises(
     with pytest.raises(errors.UnexpectedStatus) as refused:
         wrong.api_public.webhook_subscriptions.list()
     assert refused.value.status_code == 401
+
+
+def test_every_api_version_the_sdk_lists_is_served_and_stored(
+    sdk_on_the_mock: tuple[FactorialClient, Any, Any],
+) -> None:
+    client, endpoint, control = sdk_on_the_mock
+    Body = models.PostApi20261001ResourcesApiPublicWebhookSubscriptionsBody
+    Version = models.PostApi20261001ResourcesApiPublicWebhookSubscriptionsBodyApiVersion
+    for version in Version:
+        path = f"/api/{version.value}/resources/api_public/webhook_subscriptions"
+        listed = control.call("GET", path, headers={"x-api-key": "sdk-key"})
+        assert listed.status == 200, (version, listed.body)
+        body = Body(
+            subscription_type="tasks/task/copy",
+            target_url=f"{endpoint.url}/{version.value}",
+            company_id="1",
+            api_version=version,
+        )
+        made = client.api_public.webhook_subscriptions.create(body=body)
+        assert made.api_version == version.value

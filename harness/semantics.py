@@ -63,6 +63,7 @@ KIND_PARAMETERS: dict[str, dict[Any, tuple[str, ...]]] = {
             "request_fields",
             "path_parameters",
             "id_parameter",
+            "string_ids",
             "vocabulary",
         ),
     },
@@ -249,6 +250,9 @@ class SubscriptionRule(Rule):
     request_fields: Parts = field(default_factory=Parts)  # where a body names a part otherwise
     path_parameters: Mapping[str, Any] = field(default_factory=dict)
     id_parameter: str | None = None  # as written; Profile.id_parameter derives it otherwise
+    # The API's ids are strings of digits where a path parameter has one of these values
+    # (e.g. the newer API versions), integers elsewhere: parameter -> values.
+    string_ids: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
     @property
@@ -272,6 +276,14 @@ class SubscriptionRule(Rule):
     @property
     def one_event(self) -> bool:
         return self.events_per_subscription == "one"
+
+    def id_form(self, scope: Mapping[str, Any], ident: Any) -> Any:
+        """`ident` as the API shows it on the paths `scope` names (path parameter values): a
+        string where `string_ids` says so, else as it is."""
+        for parameter, values in self.string_ids.items():
+            if str(scope.get(parameter)) in values:
+                return str(ident)
+        return ident
 
     def request_field(self, part: str) -> str | None:
         """The name a create or update body gives `part`."""
@@ -615,6 +627,7 @@ def _subscription(raw: Mapping[str, Any]) -> SubscriptionRule:
         request_fields=Parts(**raw.get("request_fields", {})),
         path_parameters=dict(raw.get("path_parameters", {})),
         id_parameter=raw.get("id_parameter"),
+        string_ids={k: tuple(map(str, v)) for k, v in raw.get("string_ids", {}).items()},
         vocabulary=_vocabulary(raw.get("vocabulary", {})),
     )
 

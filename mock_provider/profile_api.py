@@ -176,13 +176,17 @@ class ProfileApi:
 
     # answers ----------------------------------------------------------------------------
 
-    def present(self, subscription: Subscription, schema: Any = None) -> dict[str, Any]:
-        """The subscription as the API shows it, shaped by `schema` (the object's)."""
+    def present(
+        self, subscription: Subscription, schema: Any = None, *, path: Values | None = None
+    ) -> dict[str, Any]:
+        """The subscription as the API shows it, shaped by `schema` (the object's), on the
+        request path whose parameters are `path` (they decide the form of its id)."""
         schema = self.object_schema if schema is None else schema
         props = self.shapes.properties(schema)
         fields = self.rule.fields
         known: dict[str, Any] = dict(subscription.object)
-        known[fields.id or "id"] = subscription.public_id
+        where = {**subscription.scope, **(path or {})}
+        known[fields.id or "id"] = self.rule.id_form(where, subscription.public_id)
         if fields.event:
             many = self.profile.resolve(props.get(fields.event, {})).get("type") == "array"
             known[fields.event] = subscription.events if many else subscription.events[0]
@@ -260,13 +264,13 @@ class ProfileApi:
             location = self._object_path(subscription)
             if location:
                 headers["Location"] = location
-        return _declared(response, status, lambda: self.present(subscription), headers)
+        return _declared(response, status, lambda: self.present(subscription, path=path), headers)
 
     def _list(self, route: Route, path: Values, query: Values, request: Request) -> Response:
         words = self.words.list
         scope = self._scope(path)
         found = [s for s in self.store.subscriptions(self.profile.name) if s.scope == scope]
-        presented = [(s, self.present(s)) for s in found]
+        presented = [(s, self.present(s, path=path)) for s in found]
         for name, value in query.items():
             target = (
                 None if name in words.paging_parameters else counterpart(name, self.object_props)
@@ -289,7 +293,7 @@ class ProfileApi:
                 item_schema, s.public_id, ", ".join(s.events), self._object_path(s)
             )
             if references
-            else self.present(s, item_schema)
+            else self.present(s, item_schema, path=path)
             for s, _ in page_items
         ]
         first, last = (page_items[0][0], page_items[-1][0]) if page_items else (None, None)
@@ -306,7 +310,7 @@ class ProfileApi:
 
     def _get(self, route: Route, path: Values, query: Values, request: Request) -> Response:
         status, _ = self.routes.success(route.operation)
-        return json_response(self.present(self._find(path)), status)
+        return json_response(self.present(self._find(path), path=path), status)
 
     def _update(self, route: Route, path: Values, query: Values, request: Request) -> Response:
         subscription = self._find(path)
@@ -330,7 +334,7 @@ class ProfileApi:
             object=obj,
         )
         status, _ = self.routes.success(route.operation)
-        return json_response(self.present(updated), status)
+        return json_response(self.present(updated, path=path), status)
 
     def _delete(self, route: Route, path: Values, query: Values, request: Request) -> Response:
         if self.id_param and self.id_param in path:
@@ -342,12 +346,12 @@ class ProfileApi:
                 s
                 for s in self.store.subscriptions(self.profile.name)
                 if s.scope == scope
-                and all(_same(self.present(s).get(k), v) for k, v in wanted.items())
+                and all(_same(self.present(s, path=path).get(k), v) for k, v in wanted.items())
             ]
             if not candidates:
                 raise ApiError(404, "not found", f"no subscription matches {json.dumps(wanted)}")
             subscription = candidates[0]
-        shown = self.present(subscription)
+        shown = self.present(subscription, path=path)
         self.service.delete(subscription)
         status, response = self.routes.success(route.operation)
         return _declared(response, status, lambda: shown)

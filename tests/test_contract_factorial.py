@@ -162,12 +162,6 @@ def test_the_sdk_subscribes_every_type_and_each_delivery_parses_with_its_model(
     assert {event: found for event, found in judged.items() if found} == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 13 item 2 (versions): the mock answers integer ids on the 2026-10-01 paths, "
-    "where the SDK types them as strings",
-)
 def test_the_subscription_the_mock_answers_has_the_types_the_sdk_declares(
     sdk_on_the_mock: tuple[FactorialClient, Any, Any],
 ) -> None:
@@ -243,3 +237,19 @@ def test_every_api_version_the_sdk_lists_is_served_and_stored(
         )
         made = client.api_public.webhook_subscriptions.create(body=body)
         assert made.api_version == version.value
+
+
+def test_ids_are_integers_on_the_old_paths_and_strings_on_the_new(
+    sdk_on_the_mock: tuple[FactorialClient, Any, Any],
+) -> None:
+    _, endpoint, control = sdk_on_the_mock
+    body = {"subscription_type": "tasks/task/delete", "target_url": f"{endpoint.url}/ids",
+            "company_id": "1"}  # fmt: skip
+    base = "/api/{}/resources/api_public/webhook_subscriptions"
+    made = control.ok("POST", base.format("v2"), body, headers={"x-api-key": "sdk-key"})
+    assert isinstance(made["id"], int)
+    for version, form in (("v2", int), ("2026-04-01", int), ("2026-07-01", str)):
+        path = f"{base.format(version)}/{made['id']}"
+        got = control.ok("GET", path, headers={"x-api-key": "sdk-key"})
+        assert type(got["id"]) is form, version
+        assert str(got["id"]) == str(made["id"]), version

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +37,19 @@ def ctrl_c_works() -> None:
     that presses Ctrl-C on a child would wait for nothing.
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def harness_process(*args: str) -> subprocess.Popen[str]:
+    """`python -m harness ARGS` as a child whose output (stderr included, unbuffered) the
+    test reads and that Ctrl-C stops."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=ctrl_c_works,
+    )
 
 
 bundled = functools.cache(load_profiles)

@@ -3,36 +3,26 @@ started again on the same file delivers every owed attempt."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_support import Client, ctrl_c_works, receiver
+from mock_support import Client, harness_process, receiver
 
 EVENTS = 15
 
 
 @contextmanager
 def mock_process(db: Path) -> Iterator[tuple[subprocess.Popen[str], Client]]:
-    command = [
-        sys.executable, "-m", "harness", "mock", "--profile", "factorial-v1",
-        "--port", "0", "--db", str(db), "--time-scale", "0.0005",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=ctrl_c_works,
-    )
+    process = harness_process(
+        "mock", "--profile", "factorial-v1", "--port", "0", "--db", str(db),
+        "--time-scale", "0.0005",
+    )  # fmt: skip
     assert process.stdout is not None
     try:
         lines = []

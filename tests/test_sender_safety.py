@@ -9,18 +9,15 @@ GET goes to `/_mock/`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from mock_support import ctrl_c_works, resolver
+from mock_support import harness_process, resolver
 from scripted_sender import TOKEN, ScriptedSender, serve
 
 from harness.options import SenderOptions
@@ -144,19 +141,11 @@ def test_an_interrupted_run_deletes_what_it_made(
 ) -> None:
     scripted, url = sender
     report = tmp_path / "sender.json"
-    command = [
-        sys.executable, "-m", "harness", "sender", "--profile", "drf-hooks",
-        "--specs", str(specs), "--api", url, "-H", f"Authorization: {TOKEN}",
-        "--trigger-url", f"{url}/trigger", "--window", "1", "--report", str(report),
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=dict(os.environ),
-        preexec_fn=ctrl_c_works,
-    )
+    process = harness_process(
+        "sender", "--profile", "drf-hooks", "--specs", str(specs), "--api", url,
+        "-H", f"Authorization: {TOKEN}", "--trigger-url", f"{url}/trigger", "--window", "1",
+        "--report", str(report),
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
         while not scripted.hooks:  # the run is under way: it has made a hook

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from harness import cache
 from harness.errors import Problem
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -56,6 +57,13 @@ def read_yaml(path: Path) -> tuple[Any, Problem | None]:
         return None, Problem(str(path), "$", f"not UTF-8 text: {exc.reason}")
     except OSError as exc:
         return None, Problem(str(path), "$", f"cannot be read: {exc.strerror}")
+    name = cache.key(f"{_PARSER}\n{text}")
+    kept = _PARSED.get(name)
+    if kept is not None:
+        try:
+            return json.loads(kept), None
+        except ValueError:
+            pass  # a damaged entry: parse the YAML again
     try:
         data = yaml.load(text, Loader=_JsonLoader)
     except yaml.YAMLError as exc:
@@ -66,9 +74,16 @@ def read_yaml(path: Path) -> tuple[Any, Problem | None]:
     # A JSON round trip gives every alias its own copy (so merging one place never changes
     # another) and makes keys strings, as they are on the wire (`200:` becomes "200").
     try:
-        return json.loads(json.dumps(data)), None
+        as_json = json.dumps(data)
     except (TypeError, ValueError) as exc:
         return None, Problem(str(path), "$", f"not representable as JSON: {exc}")
+    _PARSED.put(name, as_json)
+    return json.loads(as_json), None
+
+
+# YAML parsed once per content: the JSON text of each document read, in the cache folder.
+_PARSED = cache.Entries("parsed-yaml")
+_PARSER = f"PyYAML {yaml.__version__} {_SafeLoader.__name__}, JSON-only, 1"
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -103,3 +118,14 @@ def iter_refs(
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from iter_refs(value, (*parts, index))
+
+
+def mappings(node: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping inside `node` (itself included), depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from mappings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from mappings(item)

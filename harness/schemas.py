@@ -8,6 +8,7 @@ OpenAPI's `int32` and `int64` by their bounds.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 from typing import Any
@@ -18,6 +19,7 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from harness import cache
 from harness.documents import json_path
 
 _RFC3339 = re.compile(
@@ -90,18 +92,27 @@ def error_messages(validator: Draft202012Validator, instance: Any) -> list[str]:
 def schema_problems(schema: Any) -> list[ValidationError]:
     """Why `schema` is not a valid JSON Schema 2020-12 (the metaschema's complaints).
 
-    Checked once per distinct schema in a process: profiles repeat schemas (every event of a
-    resource refers to the same one) and are loaded again and again (each command, each
-    test), and the metaschema's dynamic references make a check slow.
+    Checked once per distinct schema: profiles repeat schemas (every event of a resource
+    refers to the same one) and are loaded again and again (each command, each test), and
+    the metaschema's dynamic references make a check slow. A process keeps every verdict; the
+    cache folder (`harness.cache`) keeps the schemas found valid for the next processes.
     """
-    key = json.dumps(schema, sort_keys=True, default=repr)
-    if key not in _CHECKED:
-        _CHECKED[key] = list(_META.iter_errors(schema))
-    return list(_CHECKED[key])
+    text = json.dumps(schema, sort_keys=True, default=repr)
+    if text not in _CHECKED:
+        name = cache.key(f"{_CHECKER_VERSION}\n{text}")
+        if name in _VALID:
+            _CHECKED[text] = []
+        else:
+            _CHECKED[text] = list(_META.iter_errors(schema))
+            if not _CHECKED[text]:
+                _VALID.put(name)
+    return list(_CHECKED[text])
 
 
 _META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 _CHECKED: dict[str, list[ValidationError]] = {}  # a schema's JSON text -> its problems
+_VALID = cache.Entries("schema-checks")
+_CHECKER_VERSION = f"jsonschema {importlib.metadata.version('jsonschema')}, 2020-12"
 
 
 def validator_for_schema(schema: Any) -> Draft202012Validator:

@@ -25,6 +25,7 @@ from hypothesis.internal.constants_ast import Constants
 from schemathesis import GenerationMode
 
 from harness import pointers
+from harness.documents import mappings
 from harness.profiles import Profile, load_profiles
 
 RECEIVER_PATH = "/events/{index}"
@@ -89,7 +90,7 @@ def close_schemas(document: Any) -> Any:
     """
     shared = {
         branch["$ref"]
-        for node in _nodes(document)
+        for node in mappings(document)
         for branch in node.get("allOf", [])
         if isinstance(branch, dict) and "$ref" in branch
     }
@@ -123,17 +124,6 @@ def close_schemas(document: Any) -> Any:
         },
     }
     return result
-
-
-def _nodes(node: Any) -> Any:
-    """Every mapping inside `node`, depth first."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _nodes(item)
 
 
 @functools.cache

@@ -205,6 +205,15 @@ def test_an_event_the_client_lacks_follows_the_swagger(mock: Mock, event: str) -
     assert (removed.status_code, removed.content) == (204, b"")
 
 
+def test_a_member_the_webhook_model_lacks_is_refused(mock: Mock) -> None:
+    """The swagger's Webhook is closed (additionalProperties: false): so is the mock's create."""
+    hooks = f"{mock.url}/employers/{EMPLOYER}/webhooks"
+    body = {"webhookEvent": "EmployeeCreated", "url": mock.endpoint.url, "secret": "x"}
+    refused = httpx.post(hooks, json=body, headers=mock.api.get_headers())
+    assert refused.status_code == 400, refused.text
+    assert "secret" in refused.text
+
+
 @pytest.mark.parametrize("credential", ["test:wrong", None], ids=["wrong", "missing"])
 def test_a_wrong_credential_is_a_401_the_client_surfaces(
     mock: Mock, credential: str | None

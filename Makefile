@@ -11,8 +11,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# The older factorial SDK releases (tools/derive_factorial.py OLDER) go to .venv/sdks: they
+# share the installed SDK's package name, so the tests and `make derive` import them in a child.
+$(STAMP): pyproject.toml tools/derive_factorial.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python tools/derive_factorial.py --install-sdks
 	touch $(STAMP)
 
 ## demo: start the reference receiver (examples/receiver.py) for one profile on a free
@@ -40,8 +43,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/isolation.py --events 20 --rounds 5
 
 ## derive: regenerate the profile parts derived from the providers' own contracts
-## (specs/factorial/derived.yaml from the factorial-api-client SDK, specs/staffology/derived.yaml
-## from Staffology's swagger beside the clone, ../shared/reference/staffology-swagger.json)
+## (specs/factorial/derived.yaml and versions/*.yaml from the factorial-api-client SDK releases,
+## specs/staffology/derived.yaml from Staffology's swagger beside the clone,
+## ../shared/reference/staffology-swagger.json)
 derive: $(STAMP)
 	$(BIN)/python tools/derive_factorial.py
 	$(BIN)/python tools/derive_staffology.py

@@ -173,9 +173,16 @@ def _fire_and_forget(rule: FireAndForgetRule) -> str:
 
 
 def _events(rule: EventsRule) -> str:
-    if rule.complete:
-        return "the provider's whole list."
-    return "a part of the provider's list; more may be added."
+    found = (
+        "the provider's whole list"
+        if rule.complete
+        else "a part of the provider's list; more may be added"
+    )
+    if rule.versions is None:
+        return found + "."
+    by = "; ".join(f"{', '.join(vs)}: {d}" for d, vs in rule.versions.documents.items())
+    field = rule.versions.field
+    return f"{found}. Payloads follow the subscription's {field} ({by}; others: the webhooks)."
 
 
 DESCRIBERS: dict[str, Callable[[Any], str]] = {

@@ -11,6 +11,13 @@ see `tools/`). `openapi.yaml` is laid over it with merge-patch rules, so what is
 hand (examples, descriptions, the subscription API) adds to or overrides what is derived;
 the two are checked as the one document they make.
 
+A profile whose payloads follow the subscription's API version names, in its `events.versions`
+rule, a document per version that has its own (e.g. `versions/2026-04-01.yaml`, derived from
+the SDK of that version): each is read into a variant of the profile, with the same
+semantics and subscription API, whose `webhooks` are the document's and whose
+`components.schemas` are the profile's with the document's in place of those of the same name.
+`Profile.for_subscription` gives the variant a subscription's payloads come from.
+
 Where profiles come from, later sources overriding earlier ones by name:
 
 1. the profiles bundled with hookconform;
@@ -30,7 +37,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +179,25 @@ class Profile:
     raw_semantics: dict[str, Any]  # the merged block as written, for `specs show`
     openapi: dict[str, Any]
     events: dict[str, Event]
+    # The variants whose payloads differ, by the API version they serve (events.versions),
+    # and for a variant the document its webhooks come from.
+    versions: dict[str, Profile] = field(default_factory=dict)
+    version_document: str | None = None
+
+    def version_of(self, obj: Mapping[str, Any]) -> str | None:
+        """The API version of the subscription object `obj` when its payloads differ
+        (`events.versions`); None: it gets this profile's own."""
+        rule = self.semantics.events.versions
+        version = str(obj.get(rule.field)) if rule else None
+        return version if version in self.versions else None
+
+    def for_subscription(self, obj: Mapping[str, Any], event: str | None = None) -> Profile:
+        """The profile (or its variant) whose payloads the subscription object `obj` gets:
+        the one of the API version in its `events.versions.field`; this profile when the
+        variant lacks `event` (a version changed after subscribing)."""
+        version = self.version_of(obj)
+        variant = self.versions[version] if version else self
+        return self if event and event not in variant.events else variant
 
     def event(self, name: str) -> Event:
         try:
@@ -453,27 +479,9 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
         problems.extend([*found, *structure])
         return None
 
-    uri = f"urn:hookconform:profile:{raw.name}"
-    registry = registry_for({uri: openapi})
-    schemas = _invalid_schemas(openapi_file, openapi)
-    for parts, ref in iter_refs(openapi):
-        reason = unresolvable(registry, uri, ref)
-        if reason:
-            schemas.append(Problem(openapi_file, json_path([*parts, "$ref"]), reason))
-    if schemas:  # examples can only be checked against valid schemas
-        problems.extend([*found, *schemas])
-        return None
-
-    events = {}
-    for name in openapi["webhooks"]:
-        event = _event(raw.name, name, openapi, uri, registry)
-        body_path = ["webhooks", name, "post", *JSON_BODY, "examples"]
-        for example_name, example in event.examples.items():
-            for message in event.errors(example)[:3]:
-                where = json_path([*body_path, example_name, "value"])
-                found.append(Problem(openapi_file, where, f"example does not validate: {message}"))
-        events[name] = event
-    if found:
+    events, compiled = _compiled(raw.name, openapi, openapi_file)
+    found += compiled
+    if events is None or found:
         problems.extend(found)
         return None
     built = Profile(
@@ -493,7 +501,93 @@ def _build(chain: Sequence[_Raw], problems: list[Problem]) -> Profile | None:
         for p in reference_problems(built, profile_file, openapi_file)
     ]
     problems.extend(references)
-    return None if references else built
+    if references:
+        return None
+    versions = _versions(built, chain, problems)
+    return None if versions is None else replace(built, versions=versions)
+
+
+def _compiled(
+    name: str, openapi: Mapping[str, Any], file: str, variant: str = ""
+) -> tuple[dict[str, Event] | None, list[Problem]]:
+    """The events of a structurally valid document, and the problems of its schemas,
+    references and examples (no events when a schema or reference is broken)."""
+    uri = f"urn:hookconform:profile:{name}{variant}"
+    registry = registry_for({uri: openapi})
+    schemas = _invalid_schemas(file, openapi)
+    for parts, ref in iter_refs(openapi):
+        reason = unresolvable(registry, uri, ref)
+        if reason:
+            schemas.append(Problem(file, json_path([*parts, "$ref"]), reason))
+    if schemas:  # examples can only be checked against valid schemas
+        return None, schemas
+    events, found = {}, []
+    for event_name in openapi["webhooks"]:
+        event = _event(name, event_name, openapi, uri, registry)
+        body_path = ["webhooks", event_name, "post", *JSON_BODY, "examples"]
+        for example_name, example in event.examples.items():
+            for message in event.errors(example)[:3]:
+                where = json_path([*body_path, example_name, "value"])
+                found.append(Problem(file, where, f"example does not validate: {message}"))
+        events[event_name] = event
+    return events, found
+
+
+def _versions(
+    built: Profile, chain: Sequence[_Raw], problems: list[Problem]
+) -> dict[str, Profile] | None:
+    """The variants of `built` that `events.versions` names, by version; None (and
+    problems) when a document is missing or invalid. A document is looked up in the
+    profile's folder, then in its parents' (the rule may be inherited)."""
+    rule = built.semantics.events.versions
+    if rule is None:
+        return {}
+    variants: dict[str, Profile] = {}
+    failed = False
+    _, _, openapi_meta = _meta_validators()
+    for document, versions in rule.documents.items():
+        file = next((r.folder / document for r in chain if (r.folder / document).is_file()), None)
+        if file is None:
+            where = json_path(["semantics", "events", "versions", "documents", document])
+            folders = ", ".join(str(r.folder) for r in chain)
+            problems.append(
+                Problem(chain[0].file(PROFILE_FILE), where, f"not found (looked in {folders})")
+            )
+            failed = True
+            continue
+        written = _mapping(file, problems)
+        if written is None:
+            failed = True
+            continue
+        components = built.openapi.get("components", {})
+        own = {"webhooks": written.get("webhooks", {}), "components": written.get("components", {})}
+        # Its own webhooks, and its schemas in place of the profile's of the same names.
+        schemas = {**components.get("schemas", {}), **own["components"].get("schemas", {})}
+        openapi = {
+            **built.openapi,
+            "webhooks": own["webhooks"],
+            "components": {**components, "schemas": schemas},
+        }
+        # Only what the document brings is checked for structure: the rest was, as the profile's.
+        heading = {k: built.openapi[k] for k in ("openapi", "info")}
+        structure = _schema_problems(str(file), openapi_meta, {**heading, **own})
+        events, found = (
+            (None, structure)
+            if structure
+            else _compiled(built.name, openapi, str(file), f"@{document}")
+        )
+        unknown = sorted(set(events or {}) - set(built.events))
+        found += [
+            Problem(str(file), json_path(["webhooks", e]), f"{e!r} is not an event of the profile")
+            for e in unknown
+        ]
+        if events is None or found:
+            problems.extend(found)
+            failed = True
+            continue
+        variant = replace(built, openapi=openapi, events=events, version_document=document)
+        variants.update(dict.fromkeys(versions, variant))
+    return None if failed else variants
 
 
 def _schemas_in(openapi: Mapping[str, Any]) -> Iterator[tuple[list[str | int], Any]]:

@@ -517,11 +517,26 @@ class FireAndForgetRule(Rule):
     enabled: bool
 
 
+@dataclass(frozen=True)
+class PayloadVersions:
+    """Which subscriptions get which payloads: the subscription field that holds the API
+    version, and the document (a file beside the profile) of each version that has its own."""
+
+    field: str
+    documents: Mapping[str, tuple[str, ...]]
+
+    def document(self, version: Any) -> str | None:
+        """The document of `version`'s payloads; None: the profile's own."""
+        return next((d for d, vs in self.documents.items() if str(version) in vs), None)
+
+
 @dataclass(frozen=True, kw_only=True)
 class EventsRule(Rule):
-    """Whether the profile's event list is the provider's whole list."""
+    """Whether the profile's event list is the provider's whole list, and which payloads
+    the subscriptions of each API version get (None: the same for all)."""
 
     complete: bool
+    versions: PayloadVersions | None = None
 
 
 @dataclass(frozen=True)
@@ -727,4 +742,14 @@ def _fire_and_forget(raw: Mapping[str, Any]) -> FireAndForgetRule:
 
 
 def _events(raw: Mapping[str, Any]) -> EventsRule:
-    return EventsRule(**_common(raw), complete=raw["complete"])
+    versions = raw.get("versions")
+    return EventsRule(
+        **_common(raw),
+        complete=raw["complete"],
+        versions=PayloadVersions(
+            field=versions["field"],
+            documents={str(d): tuple(map(str, vs)) for d, vs in versions["documents"].items()},
+        )
+        if versions
+        else None,
+    )

@@ -249,29 +249,40 @@ class ControlApi:
         seed: int = 0,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Trigger an event: the given payload, or one generated from the event schema."""
+        """Trigger an event: the given payload, or one generated from the event schema of
+        each API version its subscribers are on (`events.versions`).
+
+        The answer describes the first event made; `events` lists each (one per distinct
+        payload), with the document its payloads follow when that is a version's."""
         profile = self.find_profile(profile_name)
-        event = profile.events.get(event_type)
-        if event is None:
+        if event_type not in profile.events:
             raise ApiError(
                 422, "unknown event type", f"{event_type!r} is not an event of {profile.name!r}"
             )
-        if data is NO_DATA:
-            try:
-                data = self.mock.generate(profile, event_type, seed)
-            except Exception as exc:  # a schema the generator cannot satisfy
-                raise ApiError(
-                    422, "cannot generate", f"no payload for {event_type!r}: give one ({exc})"
-                ) from None
-        payload = data
-        payload = apply_overrides(payload, overrides or {})
-        event_id, deliveries = self.mock.engine.trigger(profile, event_type, payload, headers)
-        return {
-            "event_id": event_id,
-            "deliveries": deliveries,
-            "payload": payload,
-            "schema_errors": event.errors(payload)[:10],
-        }
+
+        def payload(variant: Profile) -> Any:
+            body = data
+            if body is NO_DATA:
+                try:
+                    body = self.mock.generate(variant, event_type, seed)
+                except Exception as exc:  # a schema the generator cannot satisfy
+                    raise ApiError(
+                        422, "cannot generate", f"no payload for {event_type!r}: give one ({exc})"
+                    ) from None
+            return apply_overrides(body, overrides or {})
+
+        fired = self.mock.engine.trigger(profile, event_type, payload, headers)
+        events = [
+            {
+                "event_id": one.event_id,
+                "deliveries": one.deliveries,
+                "payload": one.payload,
+                "schema_errors": one.variant.event(event_type).errors(one.payload)[:10],
+                "document": one.variant.version_document,
+            }
+            for one in fired
+        ]
+        return {**events[0], "events": events}
 
     def subscriptions(self, request: Request) -> Response:
         profile = _query(request, "profile")

@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,18 @@ def build_request(
         pointers.remove(body, rule.pointer)
         request = WireRequest(request.method, request.headers, encode(body), request.query)
     return request
+
+
+@dataclass
+class Fired:
+    """One event a trigger recorded: its body, the profile (or version variant) the body
+    comes from, and the deliveries made for it."""
+
+    event_id: int
+    variant: Profile
+    payload: Any
+    deliveries: list[int]
+    subscriptions: list[Subscription]
 
 
 @dataclass(frozen=True)
@@ -250,12 +262,16 @@ class Engine:
         self,
         profile: Profile,
         event: str,
-        payload: Any,
+        payload: Callable[[Profile], Any],
         headers: Mapping[str, str] | None = None,
-    ) -> tuple[int, list[int]]:
+    ) -> list[Fired]:
         """Record an event and a delivery for every subscription that receives it.
 
-        The event's declared headers get values from their schemas; `headers` overrides them.
+        `payload(variant)` is the body for the subscriptions whose payloads come from
+        `variant` (the profile, or the variant of their API version: `events.versions`); it
+        is asked once per variant among them (once, for the profile, when none receives the
+        event), and each distinct body is one event. The event's declared headers get values
+        from their schemas; `headers` overrides them.
         """
         now = time.time()
         targets = [
@@ -263,24 +279,42 @@ class Engine:
             for s in self.store.subscriptions(profile.name)
             if event in s.events and self.receives(s)
         ]
+        groups: dict[int, tuple[Profile, list[Subscription]]] = {}
+        for subscription in targets:
+            variant = profile.for_subscription(subscription.object, event)
+            groups.setdefault(id(variant), (variant, []))[1].append(subscription)
+        if not groups:
+            groups[id(profile)] = (profile, [])
+        bodies: list[tuple[Profile, Any, list[Subscription]]] = []
+        for variant, members in groups.values():
+            body = payload(variant)
+            same = next((b for b in bodies if b[1] == body), None)
+            if same is None:
+                bodies.append((variant, body, members))
+            else:  # the same body for two variants (one given, not generated): one event
+                same[2].extend(members)
         hold = Fault.OUT_OF_ORDER in self.faults
         due = now + (OUT_OF_ORDER_HOLD if hold else 0.0)
         if Fault.SLOW in self.faults:
             # Past the promise however it is scaled, by as much as the out-of-order hold.
             promise = (profile.semantics.latency.max_seconds or 0.0) * self.time_scale
             due = max(due, now + promise + OUT_OF_ORDER_HOLD)
-        event_id, deliveries = self.store.add_event(
-            profile.name,
-            event,
-            payload,
-            [(s.id, s.target_url, due) for s in targets],
-            {**event_headers(profile, event), **(headers or {})},
-        )
+        fired: list[Fired] = []
+        for variant, body, members in bodies:
+            event_id, deliveries = self.store.add_event(
+                profile.name,
+                event,
+                body,
+                [(s.id, s.target_url, due) for s in members],
+                {**event_headers(profile, event), **(headers or {})},
+            )
+            fired.append(Fired(event_id, variant, body, deliveries, list(members)))
         if hold:
             # A delivery waits; a newer one for the same subscription goes at once and the
             # waiting ones follow it, newest first.
             dues = {}
-            for subscription, delivery_id in zip(targets, deliveries, strict=True):
+            made = [pair for f in fired for pair in zip(f.subscriptions, f.deliveries, strict=True)]
+            for subscription, delivery_id in made:
                 older = [d for d in self.store.held(subscription.id) if d != delivery_id]
                 if older:
                     dues[delivery_id] = now
@@ -288,7 +322,7 @@ class Engine:
                     dues[held] = now + rank * OUT_OF_ORDER_GAP
             self.store.reschedule(dues)
         self.wake()
-        return event_id, deliveries
+        return fired
 
     def redeliver(self, delivery: Delivery, subscription: Subscription) -> int:
         delivery_id = self.store.redeliver(delivery.id, subscription.target_url)
@@ -378,8 +412,9 @@ class Engine:
             return
         secret = authenticity_secret(profile, subscription, self.store)
         headers = {**subscriber_headers(profile, subscription), **delivery.headers}
+        variant = profile.for_subscription(subscription.object, delivery.event_type)
         request = build_request(
-            profile, delivery.event_type, delivery.payload, secret, self.faults, headers
+            variant, delivery.event_type, delivery.payload, secret, self.faults, headers
         )
         number = delivery.attempt_count + 1
         outcome = self.outbound.send(

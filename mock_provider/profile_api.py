@@ -243,8 +243,15 @@ class ProfileApi:
         if headers is not None:
             obj[SENT_HEADERS] = headers
         for name, value in path.items():
+            # A path value the field's schema refuses (Factorial's "v2" for a dated
+            # api_version) is not stored: the field takes its schema's default.
             target = counterpart(name, self.object_props)
-            if target and target not in obj and name not in self.scope_params:
+            if (
+                target
+                and target not in obj
+                and name not in self.scope_params
+                and self.routes.accepts(self.object_props[target], value)
+            ):
                 obj[target] = value
         enabled = obj.get(fields.active, True) if fields.active else True
         parts = set(fields.names().values())

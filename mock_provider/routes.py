@@ -23,8 +23,9 @@ from werkzeug.routing import Map
 from werkzeug.wrappers import Request
 
 from harness import pointers
+from harness.documents import mappings
 from harness.profiles import Operation, Profile
-from harness.schemas import error_messages, registry_for, validator_for
+from harness.schemas import error_messages, registry_for, validator_for, validator_for_schema
 from mock_provider import routing
 from mock_provider.http_json import ApiError, read_object
 
@@ -164,6 +165,23 @@ class Routes:
     @functools.cache  # noqa: B019 (one Routes per mounted profile, kept for the process)
     def _validator(self, schema_pointer: str) -> Draft202012Validator:
         return validator_for(self.uri, schema_pointer, self.registry)
+
+    def accepts(self, schema: Any, value: Any) -> bool:
+        """Whether `value` fits `schema`, a node of the profile's document: a reference
+        (with keywords beside it) or a schema without references."""
+        if not isinstance(schema, Mapping):
+            return True
+        ref = schema.get("$ref")
+        if (
+            isinstance(ref, str)
+            and ref.startswith("#")
+            and not self._validator(ref[1:]).is_valid(value)
+        ):
+            return False
+        beside = {k: v for k, v in schema.items() if k != "$ref"}
+        return not any("$ref" in n for n in mappings(beside)) and (
+            validator_for_schema(beside).is_valid(value)
+        )
 
     def refusal(self, op: Operation, error: ApiError) -> tuple[Any, Draft202012Validator] | None:
         """The schema the operation declares for `error`'s status (or its class, `4XX`, or

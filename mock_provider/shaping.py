@@ -146,8 +146,9 @@ class Shapes:
                 return value
         schema = self.profile.resolve(prop)
         for key in ("default", "const"):
-            if key in schema:
-                return schema[key]
+            for node in (prop, schema):  # a default beside a $ref, or the referenced one's
+                if isinstance(node, Mapping) and key in node:
+                    return node[key]
         for key in ("enum", "examples"):
             if schema.get(key):
                 return schema[key][0]

@@ -62,7 +62,7 @@ class Subscriptions:
     ) -> tuple[Subscription, bool]:
         """A new subscription, or the one it overwrote; (subscription, created)."""
         target_url = self.outbound.check(target_url)
-        self.check_events(profile, events)
+        self.check_events(profile, events, object or {})
         rule = profile.semantics.subscription
         scope = dict(scope or {})
         object = dict(object or {})
@@ -114,7 +114,11 @@ class Subscriptions:
         )
         return created, True
 
-    def check_events(self, profile: Profile, events: list[str]) -> None:
+    def check_events(
+        self, profile: Profile, events: list[str], object: Mapping[str, Any] | None = None
+    ) -> None:
+        """Refuse no event, an unknown one, or one the subscription's API version (in
+        `object`) does not have."""
         if not events:
             raise ApiError(422, "missing event", "name at least one event type")
         unknown = [e for e in events if e not in profile.events]
@@ -123,6 +127,14 @@ class Subscriptions:
                 422,
                 "unknown event type",
                 f"{', '.join(map(repr, unknown))} is not an event of profile {profile.name!r}",
+            )
+        version = profile.version_of(object or {})
+        missing = [e for e in events if version and e not in profile.versions[version].events]
+        if missing:
+            raise ApiError(
+                422,
+                "unknown event type",
+                f"{', '.join(map(repr, missing))} is not an event of API version {version}",
             )
         if profile.semantics.subscription.one_event and len(events) > 1:
             raise ApiError(422, "one event only", "a subscription of this profile has one event")
@@ -218,7 +230,7 @@ class Subscriptions:
         changes: dict[str, Any] = {}
         state, reason = subscription.state, subscription.reason
         if events is not None:
-            self.check_events(profile, events)
+            self.check_events(profile, events, {**subscription.object, **(object or {})})
             changes["events"] = events
         if target_url is not None and target_url != subscription.target_url:
             changes["target_url"] = self.outbound.check(target_url)

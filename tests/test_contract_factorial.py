@@ -8,96 +8,40 @@
   null for an unset field and the models take it).
 - The SDK itself, pointed at a mock on loopback, subscribes to every type of its catalogue,
   and what the mock then delivers for each parses with the model of its type.
+- The older API versions' payloads (the profile's events.versions) parse with the SDK release
+  of that version (1.3.3 for 2026-04-01, 2.0.4 for 2026-07-01), judged in a child process
+  that imports it (tests/sdk_judge.py): 5 generated payloads per event, and one delivery per
+  version of the same event to subscriptions on each version.
 """
 
 from __future__ import annotations
 
-import enum
-import types
-import typing
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 from factorial_api_client import FactorialClient
 from factorial_api_client.generated import errors, models
-from factorial_api_client.generated.types import Unset
 from factorial_api_client.webhooks import WEBHOOK_CATALOG, WEBHOOK_PAYLOAD_TYPES
 from mock_support import bundled, receiver, running
+from sdk_judge import misfits
 
 from harness.strategies import payloads, sample
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from derive_factorial import OLDER, sdk_folder  # noqa: E402 (a maintainer tool, not a package)
 
 PROFILE = "factorial"
 VERSION = "2026-10-01"  # the API version of the SDK the profile was derived from
 GENERATED = 25
+OLDER_GENERATED = 5  # per event of each older version: they share most models with the newest
 TYPES = sorted(entry.subscription_type for entry in WEBHOOK_CATALOG)
-PRIMITIVE = (str, int, float, bool)
-
-
-def misfits(model: type, value: Any, at: str = "$") -> list[str]:
-    """Where `value` is not what `model` declares; [] when the SDK's model takes it."""
-    if not isinstance(value, dict):
-        return [f"{at}: {type(value).__name__}, not an object"]
-    try:
-        model.from_dict(value)  # type: ignore[attr-defined]
-    except Exception as exc:  # the SDK's own verdict, whatever it raises
-        return [f"{at}: {model.__name__}.from_dict raised {type(exc).__name__}: {exc}"]
-    hints = typing.get_type_hints(model, localns=vars(models))
-    found = []
-    for item in attrs.fields(model):
-        if item.name == "additional_properties":
-            continue
-        key = item.name.rstrip("_")  # the generator's names for `type`, `from`, ...
-        optional = item.default is not attrs.NOTHING
-        if key not in value:
-            if not optional:
-                found.append(f"{at}.{key}: required, missing")
-            continue
-        found += _typed(hints[item.name], value[key], optional, f"{at}.{key}")
-    return found
-
-
-def _typed(hint: Any, value: Any, optional: bool, at: str) -> list[str]:
-    """Where `value` does not fit the annotation `hint`."""
-    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
-    members = [m for m in (typing.get_args(hint) if union else [hint]) if m is not Unset]
-    if Any in members:
-        return []
-    if value is None:
-        takes_none = type(None) in members or (
-            optional and all(m in PRIMITIVE or _is_enum(m) for m in members)
-        )
-        return [] if takes_none else [f"{at}: null where {hint} is declared"]
-    problems: list[str] = [f"{at}: {value!r} does not fit {hint}"]
-    for member in (m for m in members if m is not type(None)):
-        if member in PRIMITIVE:
-            fits = isinstance(value, member) and not (member is not bool and value is True)
-            fits = fits or (member is float and type(value) is int)
-            fits = fits and not (member is int and isinstance(value, bool))
-            if fits:
-                return []
-        elif _is_enum(member):
-            if value in {m.value for m in member}:
-                return []
-        elif attrs.has(member):
-            problems = misfits(member, value, at)
-            if not problems:
-                return []
-        elif typing.get_origin(member) is list and isinstance(value, list):
-            (item,) = typing.get_args(member)
-            problems = [
-                p for i, v in enumerate(value) for p in _typed(item, v, False, f"{at}[{i}]")
-            ]
-            if not problems:
-                return []
-        elif typing.get_origin(member) is dict and isinstance(value, dict):
-            return []
-    return problems
-
-
-def _is_enum(hint: Any) -> bool:
-    return isinstance(hint, type) and issubclass(hint, enum.Enum)
 
 
 def test_the_judge_finds_what_a_model_does_not_take() -> None:
@@ -253,3 +197,107 @@ def test_ids_are_integers_on_the_old_paths_and_strings_on_the_new(
         got = control.ok("GET", path, headers={"x-api-key": "sdk-key"})
         assert type(got["id"]) is form, version
         assert str(got["id"]) == str(made["id"]), version
+
+
+def judged_by(release: str, found: dict[str, list[Any]]) -> dict[str, list[list[str]]]:
+    """The misfits of each payload by the SDK `release` (an older one, in its own folder)."""
+    folder = sdk_folder(release)
+    assert (folder / "factorial_api_client").is_dir(), (
+        f"{folder} is missing: python tools/derive_factorial.py --install-sdks (make does it)"
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "sdk_judge.py")],
+        input=json.dumps(found),
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    judged: dict[str, list[list[str]]] = json.loads(done.stdout)
+    return judged
+
+
+def the_sdk_types(release: str) -> list[str]:
+    """The subscription types of an older SDK release's catalogue."""
+    code = "import json, factorial_api_client.webhooks as w; "
+    code += "print(json.dumps(sorted(e.subscription_type for e in w.WEBHOOK_CATALOG)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(sdk_folder(release))},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    types: list[str] = json.loads(done.stdout)
+    return types
+
+
+def test_an_older_release_judges_by_its_own_models() -> None:
+    ids_as_strings = {"type": "x/y/z", "target_url": "https://e.example/", "id": "7",
+                      "company_id": "1", "enabled": True, "api_version": "2026-04-01"}  # fmt: skip
+    wanted = {"api_public/webhook_subscription/create": [ids_as_strings, {**ids_as_strings,
+              "id": 7, "company_id": 1}]}  # fmt: skip
+    verdict = judged_by(OLDER["2026-04-01"], wanted)["api_public/webhook_subscription/create"]
+    assert verdict[0] != []
+    assert verdict[1] == []
+
+
+@pytest.mark.parametrize("version", sorted(OLDER))
+def test_an_older_version_has_its_sdk_types_and_payloads_that_its_sdk_takes(version: str) -> None:
+    variant = bundled().get(PROFILE).versions[version]
+    release = OLDER[version]
+    assert sorted(variant.events) == the_sdk_types(release)
+    drawn = {
+        event: sample(payloads(variant, event), OLDER_GENERATED, seed_value=13)
+        for event in variant.events
+    }
+    assert all(drawn.values())
+    judged = judged_by(release, drawn)
+    assert {e: [f for f in found if f] for e, found in judged.items() if any(found)} == {}
+
+
+def test_each_subscription_gets_the_payload_of_its_api_version(
+    sdk_on_the_mock: tuple[FactorialClient, Any, Any],
+) -> None:
+    _, _, control = sdk_on_the_mock
+    event = "ats/application/create"
+    base = "/api/{}/resources/api_public/webhook_subscriptions"
+    key = {"x-api-key": "sdk-key"}
+    on = {"2025-01-01": "2026-04-01", "2026-04-01": "2026-04-01", "2026-07-01": "2026-07-01",
+          "2026-10-01": "2026-10-01", "v2": "2026-10-01"}  # fmt: skip
+    with receiver() as endpoint:
+        for number, path_version in enumerate(on, start=900):  # a company each: no overwrite
+            body = {"subscription_type": event, "target_url": f"{endpoint.url}/{path_version}",
+                    "company_id": str(number)}  # fmt: skip
+            made = control.ok("POST", base.format(path_version), body, headers=key)
+            assert made["api_version"] == (path_version if path_version != "v2" else "2026-10-01")
+        fired = control.ok("POST", "/_mock/events", {"type": event, "profile": PROFILE})
+        documents = sorted(str(one["document"]) for one in fired["events"])
+        assert documents == ["None", "versions/2026-04-01.yaml", "versions/2026-07-01.yaml"]
+        delivered = {r.path.removeprefix("/hook/"): r.json() for r in endpoint.wait_for(len(on))}
+    assert sorted(delivered) == sorted(on)
+    for path_version, body in delivered.items():
+        version = on[path_version]
+        if version in OLDER:
+            assert judged_by(OLDER[version], {event: [body]})[event] == [[]], path_version
+        else:
+            assert misfits(WEBHOOK_PAYLOAD_TYPES[event], body) == [], path_version
+    # 1.x's integer ids are not 3.x's strings: the newest SDK refuses the old payload.
+    assert misfits(WEBHOOK_PAYLOAD_TYPES[event], delivered["2026-04-01"]) != []
+    assert isinstance(delivered["2026-04-01"]["id"], int)
+    assert isinstance(delivered["2026-10-01"]["id"], str)
+
+
+def test_a_type_the_version_lacks_cannot_be_subscribed_to_on_it(
+    sdk_on_the_mock: tuple[FactorialClient, Any, Any],
+) -> None:
+    _, endpoint, control = sdk_on_the_mock
+    newer = "teams/team/move"  # in 3.0.0's catalogue, not in 1.3.3's
+    assert newer not in the_sdk_types(OLDER["2026-04-01"])
+    assert newer in TYPES
+    body = {"subscription_type": newer, "target_url": f"{endpoint.url}/lacks", "company_id": "1"}
+    path = "/api/2026-04-01/resources/api_public/webhook_subscriptions"
+    refused = control.call("POST", path, body, headers={"x-api-key": "sdk-key"})
+    assert refused.status == 422, refused.body
+    assert "not an event of API version 2026-04-01" in json.dumps(refused.body)

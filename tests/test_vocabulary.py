@@ -153,6 +153,8 @@ def specs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (folder / "openapi.yaml").write_text(yaml.safe_dump(openapi), encoding="utf-8")
         if (bundled / "derived.yaml").is_file():  # what openapi.yaml is laid over
             shutil.copy(bundled / "derived.yaml", folder / "derived.yaml")
+        if (bundled / "versions").is_dir():  # the older API versions' payloads
+            shutil.copytree(bundled / "versions", folder / "versions")
     return root
 
 

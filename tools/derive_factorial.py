@@ -19,11 +19,19 @@ What is written by hand stays in `specs/factorial/openapi.yaml`, laid over this 
 subscription API, the delivery headers (`components.parameters`), the answer
 (`components.responses.delivered`), and the examples and descriptions of the events.
 
-Run it with `make derive` after changing the SDK version in pyproject.toml; the test
-`tests/test_derived.py` fails while the committed file differs from what it writes.
+Older API versions deliver other payloads (SDK 1.x types ids as integers and its models
+lack fields 3.x has): each SDK release of `OLDER` is installed beside the venv
+(`--install-sdks`, which `make` runs) and gives `specs/factorial/versions/<api version>.yaml`,
+the same kind of document for the API version it was generated from. The profile's
+`events.versions` rule says which subscriptions get which.
 
-    python tools/derive_factorial.py            # write specs/factorial/derived.yaml
-    python tools/derive_factorial.py --check    # exit 1 if the file is stale
+Run it with `make derive` after changing an SDK version (pyproject.toml's test extra, or
+`OLDER`); the test `tests/test_derived.py` fails while a committed file differs from what it
+writes.
+
+    python tools/derive_factorial.py                 # write derived.yaml and versions/*.yaml
+    python tools/derive_factorial.py --check         # exit 1 if a file is stale
+    python tools/derive_factorial.py --install-sdks  # fetch the older SDKs into .venv/sdks
 """
 
 from __future__ import annotations
@@ -32,7 +40,9 @@ import argparse
 import enum
 import importlib.metadata
 import inspect
+import os
 import re
+import subprocess
 import sys
 import types
 import typing
@@ -44,7 +54,12 @@ import yaml
 from derived_file import write_or_check
 
 SDK = "factorial-api-client"
-TARGET = Path(__file__).resolve().parents[1] / "specs" / "factorial" / "derived.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "specs" / "factorial" / "derived.yaml"
+# The API version each older SDK release was generated from (its README's table): the
+# installed SDK (the test extra) gives derived.yaml, these give versions/<api version>.yaml.
+OLDER = {"2026-04-01": "1.3.3", "2026-07-01": "2.0.4"}
+SDKS = ROOT / ".venv" / "sdks"
 # The hand-written delivery headers and answer every event refers to (openapi.yaml).
 HEADERS = ("challenge", "author_id", "author_type")
 ANSWER = "delivered"
@@ -145,8 +160,46 @@ def _json_keys(model: type) -> dict[str, str]:
     return keys
 
 
-def derive() -> str:
-    """The text of derived.yaml, from the installed SDK."""
+def sdk_folder(release: str) -> Path:
+    """Where `--install-sdks` puts an older SDK release (put it first on PYTHONPATH)."""
+    return SDKS / f"{SDK}-{release}"
+
+
+def install_sdks() -> int:
+    """Install each older SDK release into its own folder (without dependencies: the
+    installed SDK's are theirs too)."""
+    for release in OLDER.values():
+        folder = sdk_folder(release)
+        if not (folder / "factorial_api_client").is_dir():
+            pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+            subprocess.run([*pip, "--target", str(folder), f"{SDK}=={release}"], check=True)
+    return 0
+
+
+def derive_older(api_version: str, release: str) -> str:
+    """The text of versions/<api_version>.yaml, from the SDK release in its own folder."""
+    folder = sdk_folder(release)
+    if not (folder / "factorial_api_client").is_dir():
+        raise SystemExit(
+            f"derive_factorial: {SDK} {release} is not in {folder}; run"
+            " python tools/derive_factorial.py --install-sdks"
+        )
+    env = {**os.environ, "PYTHONPATH": str(folder)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--print", "--api-version", api_version],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr.strip() or f"derive_factorial: {release} failed")
+    return done.stdout
+
+
+def derive(api_version: str | None = None) -> str:
+    """The text of a derived document from the importable SDK: derived.yaml, or with
+    `api_version` the document of that older version."""
     try:
         from factorial_api_client import webhooks
         from factorial_api_client.generated import models
@@ -175,6 +228,10 @@ def derive() -> str:
     header = (
         f"# Derived from {SDK} {version} by tools/derive_factorial.py (make derive): do not\n"
         "# edit. openapi.yaml is laid over it; write examples and descriptions there.\n"
+        if api_version is None
+        else f"# Derived from {SDK} {version} (API {api_version}) by tools/derive_factorial.py\n"
+        "# (make derive): do not edit. The payloads of the subscriptions on this API version:\n"
+        "# the profile's events.versions rule; it replaces the webhooks of the profile.\n"
     )
     document = {
         "webhooks": events,
@@ -187,9 +244,27 @@ def derive() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a file is stale")
+    parser.add_argument(
+        "--install-sdks", action="store_true", help=f"install the older SDKs into {SDKS}"
+    )
+    parser.add_argument("--print", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--api-version", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    return write_or_check(TARGET, derive(), check=args.check, regenerate="make derive")
+    if args.install_sdks:
+        return install_sdks()
+    if args.print:  # one document, from the SDK on PYTHONPATH (derive_older's child)
+        sys.stdout.write(derive(args.api_version))
+        return 0
+    documents = {TARGET: derive()}
+    for api_version, release in OLDER.items():
+        documents[TARGET.parent / "versions" / f"{api_version}.yaml"] = derive_older(
+            api_version, release
+        )
+    failed = 0
+    for target, text in documents.items():
+        failed |= write_or_check(target, text, check=args.check, regenerate="make derive")
+    return failed
 
 
 if __name__ == "__main__":

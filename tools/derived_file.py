@@ -14,6 +14,7 @@ def write_or_check(target: Path, text: str, *, check: bool, regenerate: str) -> 
             print(f"{target} is stale: run {regenerate}", file=sys.stderr)
             return 1
         return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target}")
     return 0

@@ -102,7 +102,8 @@ def test_every_fault_fails_the_check_that_catches_it(fault: str) -> None:
     events = tuple(list(CATALOG.get(profile).events)[:2])
     # Held deliveries (out-of-order, slow) come after the window unless it is wide enough;
     # what must not arrive is caught only if it arrives within the window, also under load.
-    window = 4.0 if fault in ("out-of-order", "slow") else 1.0 if fault in SEEN else 0.4
+    # (1 s was once too short for a first run in a clean clone, with nothing cached yet.)
+    window = 4.0 if fault in ("out-of-order", "slow") else 2.0 if fault in SEEN else 0.4
     report = run(profile, fault, events=events, window=window, checks=(check,))
     assert report.exit_code == 1
     assert failed(report) == {check}, [(r.name, r.status) for r in report.results]

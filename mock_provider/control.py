@@ -7,7 +7,9 @@ by `control_openapi.document`, served at /_mock/openapi.json).
 from __future__ import annotations
 
 import copy
+import itertools
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -19,10 +21,12 @@ from harness import pointers
 from harness.errors import HarnessError
 from harness.profiles import Profile
 from harness.transport import FRAMING, header_problem
+from harness.wire import authenticate, stamp
 from mock_provider import control_openapi, routing, served_openapi
 from mock_provider.faults import FAULTS, check_names
 from mock_provider.http_json import MAX_DEPTH, ApiError, depth, field, json_response, read_object
 from mock_provider.outbound import Outcome
+from mock_provider.realistic import example_payload, owner_fields
 from mock_provider.store import DELIVERY_STATUSES, Delivery, Subscription
 from mock_provider.subscriptions import new_secret
 
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 PREFIX = "/_mock"
 _CONVERTERS = {"id": "row", "name": "string"}
 NO_DATA: Any = object()
+PAYLOAD_SOURCES = ("example", "generated")  # what a trigger without data sends
 
 
 def _iso(moment: float) -> str:
@@ -49,6 +54,7 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
         "target_url": delivery.target_url,
         "status": delivery.status,
         "created_at": _iso(delivery.created_at),
+        "next_attempt_at": _iso(delivery.next_due) if delivery.next_due is not None else None,
         "attempts": [
             {
                 "number": a.number,
@@ -119,6 +125,7 @@ class ControlApi:
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
+        self._triggers = itertools.count()  # each trigger's number: which example, which ids
         rules = [
             routing.rule(path, method, operation["operationId"], _CONVERTERS)
             for path, item in control_openapi.document(mock)["paths"].items()
@@ -235,9 +242,12 @@ class ControlApi:
             problem = header_problem(name, value)
             if problem:
                 raise ApiError(400, "invalid header", problem)
-        fired = self.fire(
-            field(body, "profile", str, required=False), event_type, data, overrides, seed, headers
-        )
+        source = field(body, "payload", str, required=False, default="example")
+        if source not in PAYLOAD_SOURCES:
+            choices = " or ".join(map(repr, PAYLOAD_SOURCES))
+            raise ApiError(400, "wrong value", f"'payload' is {choices}, not {source!r}")
+        profile_name = field(body, "profile", str, required=False)
+        fired = self.fire(profile_name, event_type, data, overrides, seed, headers, source)
         return json_response(fired, 202)
 
     def fire(
@@ -248,9 +258,12 @@ class ControlApi:
         overrides: dict[str, Any] | None = None,
         seed: int = 0,
         headers: dict[str, str] | None = None,
+        source: str = "example",
     ) -> dict[str, Any]:
-        """Trigger an event: the given payload, or one generated from the event schema of
-        each API version its subscribers are on (`events.versions`).
+        """Trigger an event: the given payload, else (`source`) the profile's example made
+        fresh for each subscriber (`mock_provider.realistic`; the event schema's generated
+        payload where the event has no example), or with `source="generated"` one generated
+        from the event schema of each API version its subscribers are on (`events.versions`).
 
         The answer describes the first event made; `events` lists each (one per distinct
         payload), with the document its payloads follow when that is a version's."""
@@ -260,15 +273,20 @@ class ControlApi:
                 422, "unknown event type", f"{event_type!r} is not an event of {profile.name!r}"
             )
 
-        def payload(variant: Profile) -> Any:
+        number, now = next(self._triggers), time.time()
+        generated: dict[int, Any] = {}  # by variant: a generated payload is the same for all
+
+        def payload(variant: Profile, subscription: Subscription | None) -> Any:
             body = data
-            if body is NO_DATA:
-                try:
-                    body = self.mock.generate(variant, event_type, seed)
-                except Exception as exc:  # a schema the generator cannot satisfy
-                    raise ApiError(
-                        422, "cannot generate", f"no payload for {event_type!r}: give one ({exc})"
-                    ) from None
+            event = variant.event(event_type)
+            if body is NO_DATA and source == "example" and event.examples:
+                scope, obj = (subscription.scope, subscription.object) if subscription else ({}, {})
+                owner = owner_fields(scope, obj)
+                body = example_payload(event, number, now, owner)
+            elif body is NO_DATA:
+                if id(variant) not in generated:
+                    generated[id(variant)] = self._generated(variant, event_type, seed)
+                body = generated[id(variant)]
             return apply_overrides(body, overrides or {})
 
         fired = self.mock.engine.trigger(profile, event_type, payload, headers)
@@ -277,12 +295,20 @@ class ControlApi:
                 "event_id": one.event_id,
                 "deliveries": one.deliveries,
                 "payload": one.payload,
-                "schema_errors": one.variant.event(event_type).errors(one.payload)[:10],
+                "schema_errors": _errors_as_sent(one.variant, event_type, one.payload),
                 "document": one.variant.version_document,
             }
             for one in fired
         ]
         return {**events[0], "events": events}
+
+    def _generated(self, profile: Profile, event_type: str, seed: int) -> Any:
+        try:
+            return self.mock.generate(profile, event_type, seed)
+        except Exception as exc:  # a schema the generator cannot satisfy
+            raise ApiError(
+                422, "cannot generate", f"no payload for {event_type!r}: give one ({exc})"
+            ) from None
 
     def subscriptions(self, request: Request) -> Response:
         profile = _query(request, "profile")
@@ -447,6 +473,14 @@ class ControlApi:
         for name, value in values.items():
             self.mock.store.set_setting(profile.name, name, value)
         return self.settings(request)
+
+
+def _errors_as_sent(profile: Profile, event_type: str, payload: Any) -> list[str]:
+    """How `payload` breaks the event schema once the mock has filled in what it fills in per
+    delivery (the envelope's send time, a body token: `harness.wire`)."""
+    secret = "filled-in-per-subscription"  # the mock puts each subscriber's own there
+    sent = authenticate(profile, stamp(profile, payload), secret)
+    return profile.event(event_type).errors(sent)[:10]
 
 
 def _query(request: Request, name: str) -> str | None:

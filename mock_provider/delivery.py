@@ -262,14 +262,14 @@ class Engine:
         self,
         profile: Profile,
         event: str,
-        payload: Callable[[Profile], Any],
+        payload: Callable[[Profile, Subscription | None], Any],
         headers: Mapping[str, str] | None = None,
     ) -> list[Fired]:
         """Record an event and a delivery for every subscription that receives it.
 
-        `payload(variant)` is the body for the subscriptions whose payloads come from
-        `variant` (the profile, or the variant of their API version: `events.versions`); it
-        is asked once per variant among them (once, for the profile, when none receives the
+        `payload(variant, subscription)` is the body for a subscription whose payloads come
+        from `variant` (the profile, or the variant of its API version: `events.versions`);
+        it is asked for each (once, with the profile and None, when none receives the
         event), and each distinct body is one event. The event's declared headers get values
         from their schemas; `headers` overrides them.
         """
@@ -279,20 +279,17 @@ class Engine:
             for s in self.store.subscriptions(profile.name)
             if event in s.events and self.receives(s)
         ]
-        groups: dict[int, tuple[Profile, list[Subscription]]] = {}
+        bodies: list[tuple[Profile, Any, list[Subscription]]] = []
         for subscription in targets:
             variant = profile.for_subscription(subscription.object, event)
-            groups.setdefault(id(variant), (variant, []))[1].append(subscription)
-        if not groups:
-            groups[id(profile)] = (profile, [])
-        bodies: list[tuple[Profile, Any, list[Subscription]]] = []
-        for variant, members in groups.values():
-            body = payload(variant)
+            body = payload(variant, subscription)
             same = next((b for b in bodies if b[1] == body), None)
             if same is None:
-                bodies.append((variant, body, members))
-            else:  # the same body for two variants (one given, not generated): one event
-                same[2].extend(members)
+                bodies.append((variant, body, [subscription]))
+            else:  # the same body for several subscriptions: one event
+                same[2].append(subscription)
+        if not bodies:
+            bodies.append((profile, payload(profile, None), []))
         hold = Fault.OUT_OF_ORDER in self.faults
         due = now + (OUT_OF_ORDER_HOLD if hold else 0.0)
         if Fault.SLOW in self.faults:

@@ -18,12 +18,25 @@ JSON = {"Content-Type": "application/json"}
 
 
 def test_generated_payloads_follow_the_schema_and_the_seed() -> None:
+    generated = {"type": "entry.stopped", "seed": 3, "payload": "generated"}
     with running("clockodo") as (_, client):
-        one = client.ok("POST", "/_mock/events", {"type": "entry.stopped", "seed": 3})
-        same = client.ok("POST", "/_mock/events", {"type": "entry.stopped", "seed": 3})
+        one = client.ok("POST", "/_mock/events", generated)
+        same = client.ok("POST", "/_mock/events", generated)
         assert one["payload"] == same["payload"]
         assert one["schema_errors"] == []
         CATALOG.get("clockodo").validate("entry.stopped", one["payload"])
+        assert one["payload"] != CATALOG.get("clockodo").event("entry.stopped").example()
+        # By default the example, fresh: valid, readable, another id on the next trigger.
+        first = client.ok("POST", "/_mock/events", {"type": "entry.stopped"})
+        second = client.ok("POST", "/_mock/events", {"type": "entry.stopped"})
+        assert first["schema_errors"] == second["schema_errors"] == []
+        assert (
+            first["payload"]["payload"]["entry"]["id"]
+            != second["payload"]["payload"]["entry"]["id"]
+        )
+        refused = client.call("POST", "/_mock/events", {**generated, "payload": "fuzz"})
+        assert refused.status == 400
+        assert "'payload' is 'example' or 'generated'" in refused.body["detail"]
 
 
 def test_set_applies_every_pointer_or_refuses() -> None:

@@ -435,7 +435,14 @@ def _override(text: str) -> tuple[str, Any]:
 )
 @click.option("--profile", help="The event's profile (needed when the mock serves several).")
 @click.option(
-    "--data", metavar="JSON|@FILE", help="The payload (default: generated from the schema)."
+    "--data",
+    metavar="JSON|@FILE",
+    help="The payload (default: the event's example, with fresh ids and times).",
+)
+@click.option(
+    "--generate",
+    is_flag=True,
+    help="Send a payload generated from the event schema (with --seed) instead of the example.",
 )
 @click.option(
     "--set",
@@ -457,14 +464,27 @@ def trigger(
     mock_url: str,
     profile: str | None,
     data: str | None,
+    generate: bool,
     overrides: Sequence[str],
     seed: int,
     wait: float,
 ) -> None:
-    """Trigger EVENT on a running mock provider (POST /_mock/events)."""
+    """Trigger EVENT on a running mock provider (POST /_mock/events).
+
+    Without --data the mock sends the event's example from the profile, made fresh for each
+    subscriber (new ids, the current time, its own company); --generate sends a payload
+    generated from the schema instead.
+
+    \b
+    Example:
+      hookconform trigger entry.stopped --mock http://127.0.0.1:8765 --wait 5
+    """
     from harness.mock_client import MockClient
 
+    if generate and data is not None:
+        raise HarnessError("--generate and --data exclude each other: give one")
     body: dict[str, Any] = {"type": event, "seed": seed, "set": dict(map(_override, overrides))}
+    body["payload"] = "generated" if generate else "example"
     if profile:
         body["profile"] = profile
     if data is not None:
@@ -490,14 +510,27 @@ def _trigger_and_wait(client: Any, body: dict[str, Any], wait: float) -> None:
     import time
 
     fired = client.checked("POST", "/events", body)
-    click.echo(f"event {fired['event_id']}: {len(fired['deliveries'])} delivery(ies)")
-    for error in fired.get("schema_errors", []):
-        click.echo(f"  note: the payload breaks the event schema: {error}")
-    if not wait or not fired["deliveries"]:
+    made = fired.get("events", [fired])
+    count = sum(len(one["deliveries"]) for one in made)
+    click.echo(f"event {fired['event_id']}: {count} delivery(ies)")
+    for one in made:
+        for error in one.get("schema_errors", []):
+            click.echo(f"  note: the payload breaks the event schema: {error}")
+    if not count:
+        click.echo(
+            "  no subscription receives this event: subscribe first (the README's walkthroughs;"
+            " GET /_mock/subscriptions lists what the mock has), or a subscription is disabled"
+            " or not yet validated"
+        )
+    if not wait or not count:
         return
     deadline = time.monotonic() + wait
     while True:
-        found = client.checked("GET", f"/deliveries?event={fired['event_id']}")["deliveries"]
+        found = [
+            d
+            for one in made
+            for d in client.checked("GET", f"/deliveries?event={one['event_id']}")["deliveries"]
+        ]
         if all(d["status"] != "pending" for d in found) or time.monotonic() >= deadline:
             break
         time.sleep(0.05)
@@ -507,9 +540,11 @@ def _trigger_and_wait(client: Any, body: dict[str, Any], wait: float) -> None:
         outcome = (
             "no attempt yet" if last is None else last["error"] or f"HTTP {last['status_code']}"
         )
+        following = delivery.get("next_attempt_at")
+        after = f", next attempt at {following}" if following else ""
         click.echo(
             f"delivery {delivery['id']} -> {delivery['target_url']}: {delivery['status']}"
-            f" ({outcome}, {len(attempts)} attempt(s))"
+            f" ({outcome}, {len(attempts)} attempt(s){after})"
         )
 
 

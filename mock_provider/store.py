@@ -91,6 +91,13 @@ CREATE TABLE IF NOT EXISTS settings (
 """
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "abandoned")
+# A delivery with its event, and when its next attempt is due while it is owed.
+_DELIVERIES = (
+    "SELECT d.*, e.type AS event_type, e.profile AS profile, e.payload AS payload,"
+    " e.headers AS headers, o.due AS next_due"
+    " FROM deliveries d JOIN events e ON e.id = d.event_id"
+    " LEFT JOIN outbox o ON o.delivery_id = d.id"
+)
 # The distinct origins in the outbox, one index step each (a skip scan): cheap however many
 # deliveries an origin owes.
 _ORIGINS = """
@@ -156,6 +163,7 @@ class Delivery:
     created_at: float
     payload: Any
     headers: dict[str, str]
+    next_due: float | None = None  # when the next attempt is due, while it is owed
 
 
 @dataclass
@@ -579,10 +587,7 @@ class Store:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         order = "DESC" if newest_first else "ASC"
         rows = self._query(
-            "SELECT d.*, e.type AS event_type, e.profile AS profile, e.payload AS payload,"
-            " e.headers AS headers"
-            f" FROM deliveries d JOIN events e ON e.id = d.event_id {clause}"
-            f" ORDER BY d.id {order} LIMIT ? OFFSET ?",
+            f"{_DELIVERIES} {clause} ORDER BY d.id {order} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return self._with_attempts(rows, True)
@@ -595,9 +600,7 @@ class Store:
 
     def delivery(self, delivery_id: int, *, with_attempts: bool = True) -> Delivery | None:
         rows = self._query(
-            "SELECT d.*, e.type AS event_type, e.profile AS profile, e.payload AS payload,"
-            " e.headers AS headers"
-            " FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?",
+            f"{_DELIVERIES} WHERE d.id = ?",
             (delivery_id,),
         )
         found = self._with_attempts(rows, with_attempts)
@@ -641,6 +644,7 @@ class Store:
                 created_at=row["created_at"],
                 payload=json.loads(row["payload"]),
                 headers=json.loads(row["headers"]),
+                next_due=row["next_due"] if "next_due" in row.keys() else None,  # noqa: SIM118 (a Row: `in` looks at values)
             )
             for row in rows
         ]

@@ -99,3 +99,47 @@ def test_trigger_without_a_mock_says_so() -> None:
     assert code == 3  # unreachable, as for the receiver and sender suites
     assert f"Error: cannot reach the mock at http://127.0.0.1:{port}: connection refused" in output
     assert "Traceback" not in output
+
+
+def test_trigger_sends_the_example_fresh_for_the_subscriber_and_generates_on_request() -> None:
+    event = "employees/employee/update"
+    with receiver() as endpoint, running("factorial") as (server, client):
+        body = {"subscription_type": event, "target_url": endpoint.url, "company_id": "77"}
+        path = "/api/2026-10-01/resources/api_public/webhook_subscriptions"
+        client.ok("POST", path, body, headers={"x-api-key": "test-api-key"})
+        for _ in range(2):
+            code, output = invoke("trigger", event, "--mock", server.url, "--wait", "5")
+            assert code == 0, output
+            assert "note:" not in output  # the example is valid as sent
+        code, output = invoke("trigger", event, "--mock", server.url, "--generate", "--wait", "5")
+        assert code == 0, output
+        first, second, generated = (r.json() for r in endpoint.wait_for(3))
+    example = server.mock.profiles["factorial"].event(event).example()
+    assert first["first_name"] == example["first_name"]  # readable: the profile's example
+    assert first["id"] != second["id"]  # fresh ids on every trigger
+    assert first["updated_at"][:4] == str(__import__("datetime").date.today().year)
+    if "company_id" in example:
+        assert first["company_id"] == "77"  # the subscriber's own company
+    assert generated["first_name"] != example["first_name"]
+    code, output = invoke("trigger", event, "--mock", server.url, "--generate", "--data", "{}")
+    assert code == 2
+    assert "--generate and --data exclude each other" in output
+
+
+def test_trigger_says_why_nothing_went_and_when_a_retry_is_due() -> None:
+    with running("clockodo") as (server, client):
+        code, output = invoke("trigger", "entry.stopped", "--mock", server.url)
+        assert code == 0, output
+        assert "no subscription receives this event: subscribe first" in output
+        # A body without the token the mock inserts per subscription: no schema note for it.
+        data = json.dumps({"event_name": "entry.stopped", "payload": {"entry": {"id": 7}}})
+        code, output = invoke("trigger", "entry.stopped", "--mock", server.url, "--data", data)
+        assert "token" not in output, output
+    # The handshake's answer is a 200 (with the echo), every delivery a 500; real-time retries.
+    failing = receiver(script=[200], status=500)
+    with failing as endpoint, running("resthooks", time_scale=1.0) as (server, client):
+        body = {"event": "contact.create", "target_url": endpoint.url}
+        client.ok("POST", "/api/v1/subscription/", body)
+        code, output = invoke("trigger", "contact.create", "--mock", server.url, "--wait", "1")
+        assert code == 0, output
+        assert "pending (HTTP 500, 1 attempt(s), next attempt at 20" in output

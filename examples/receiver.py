@@ -23,19 +23,42 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import sys
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
 
-from harness import pointers
-from harness.errors import HarnessError
-from harness.profiles import Profile, load_profiles
-from harness.semantics import HandshakeRule
-from harness.wire import sign
+def _in_the_venv() -> None:
+    """Run under the clone's .venv when started by another Python (`python3 examples/...`):
+    hookconform and werkzeug are installed there, by `make demo`."""
+    try:
+        import werkzeug  # noqa: F401
+
+        import harness  # noqa: F401
+    except ImportError:
+        venv = Path(__file__).resolve().parents[1] / ".venv"
+        python = venv / "bin" / "python"
+        if python.is_file() and Path(sys.prefix).resolve() != venv.resolve():
+            os.execv(str(python), [str(python), *sys.argv])
+        sys.exit(
+            "receiver.py needs hookconform installed: run `make demo` once, then"
+            " `.venv/bin/python examples/receiver.py ...` (or activate .venv first)"
+        )
+
+
+_in_the_venv()
+
+from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
+from werkzeug.wrappers import Request, Response  # noqa: E402
+
+from harness import pointers  # noqa: E402
+from harness.errors import HarnessError  # noqa: E402
+from harness.profiles import Profile, load_profiles  # noqa: E402
+from harness.semantics import HandshakeRule  # noqa: E402
+from harness.wire import sign  # noqa: E402
 
 log = logging.getLogger("hookconform.examples.receiver")
 REMEMBERED = 10_000  # deliveries kept for recognising retries

@@ -201,4 +201,16 @@ def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
         assert "Redeliver" in page
         assert "refresh" in page or "setInterval" in page
         assert "malformed JSON" in post("trigger", "type=entry.stopped&data=%7B")
+        # Without data: the profile's example by default, or a generated payload on request.
+        assert "1 delivery" in post("trigger", "profile=clockodo&type=entry.stopped")
+        assert "1 delivery" in post("trigger", "type=entry.stopped&payload=generated&seed=4")
+        assert "the payload is example or generated" in post(
+            "trigger", "type=entry.stopped&payload=fuzz"
+        )
+        client.settle()
+        example, generated = (r.json() for r in endpoint.deliveries()[2:4])
+        written = server.mock.profiles["clockodo"].event("entry.stopped").example()
+        assert example["payload"].keys() == written["payload"].keys()
+        assert example["token"] == endpoint.deliveries()[0].json()["token"]  # its own token
+        assert generated["payload"] != written["payload"]
         assert server.mock.store.owed() == 0

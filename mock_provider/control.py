@@ -243,9 +243,6 @@ class ControlApi:
             if problem:
                 raise ApiError(400, "invalid header", problem)
         source = field(body, "payload", str, required=False, default="example")
-        if source not in PAYLOAD_SOURCES:
-            choices = " or ".join(map(repr, PAYLOAD_SOURCES))
-            raise ApiError(400, "wrong value", f"'payload' is {choices}, not {source!r}")
         profile_name = field(body, "profile", str, required=False)
         fired = self.fire(profile_name, event_type, data, overrides, seed, headers, source)
         return json_response(fired, 202)
@@ -267,6 +264,9 @@ class ControlApi:
 
         The answer describes the first event made; `events` lists each (one per distinct
         payload), with the document its payloads follow when that is a version's."""
+        if source not in PAYLOAD_SOURCES:
+            choices = " or ".join(map(repr, PAYLOAD_SOURCES))
+            raise ApiError(400, "wrong value", f"'payload' is {choices}, not {source!r}")
         profile = self.find_profile(profile_name)
         if event_type not in profile.events:
             raise ApiError(

@@ -168,20 +168,18 @@ class Routes:
 
     def accepts(self, schema: Any, value: Any) -> bool:
         """Whether `value` fits `schema`, a node of the profile's document: a reference
-        (with keywords beside it) or a schema without references."""
+        (with keywords beside it) or a schema without references. Keywords beside it that
+        hold references of their own are not judged (they are taken as fitting)."""
         if not isinstance(schema, Mapping):
             return True
         ref = schema.get("$ref")
-        if (
-            isinstance(ref, str)
-            and ref.startswith("#")
-            and not self._validator(ref[1:]).is_valid(value)
-        ):
+        referred = isinstance(ref, str) and ref.startswith("#")
+        if referred and not self._validator(str(ref)[1:]).is_valid(value):
             return False
         beside = {k: v for k, v in schema.items() if k != "$ref"}
-        return not any("$ref" in n for n in mappings(beside)) and (
-            validator_for_schema(beside).is_valid(value)
-        )
+        if any("$ref" in n for n in mappings(beside)):
+            return True
+        return validator_for_schema(beside).is_valid(value)
 
     def refusal(self, op: Operation, error: ApiError) -> tuple[Any, Draft202012Validator] | None:
         """The schema the operation declares for `error`'s status (or its class, `4XX`, or

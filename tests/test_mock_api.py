@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from mock_support import basic, receiver, running
+from mock_support import basic, bundled, receiver, running
 
 from harness.wire import sign
 
@@ -306,3 +306,16 @@ def test_several_profiles_are_served_each_under_its_name() -> None:
             "POST", "/_mock/events", {"profile": "resthooks", "type": "contact.create", "data": {}}
         )
         assert len(fired["deliveries"]) == 1
+
+
+def test_a_path_value_is_stored_only_where_the_fields_schema_takes_it() -> None:
+    from mock_provider.routes import Routes
+
+    routes = Routes(bundled().get("factorial"))
+    dated = {"$ref": "#/components/schemas/ApiVersion", "default": "2026-10-01"}
+    assert routes.accepts(dated, "2026-04-01")
+    assert not routes.accepts(dated, "v2")
+    assert not routes.accepts({"type": "integer"}, "v2")
+    assert routes.accepts({"type": "string"}, "v2")
+    # Keywords beside it with references of their own are not judged: taken as fitting.
+    assert routes.accepts({"anyOf": [{"$ref": "#/components/schemas/ApiVersion"}]}, "v2")

@@ -118,8 +118,7 @@ def test_trigger_sends_the_example_fresh_for_the_subscriber_and_generates_on_req
     assert first["first_name"] == example["first_name"]  # readable: the profile's example
     assert first["id"] != second["id"]  # fresh ids on every trigger
     assert first["updated_at"][:4] == str(__import__("datetime").date.today().year)
-    if "company_id" in example:
-        assert first["company_id"] == "77"  # the subscriber's own company
+    assert first["company_id"] == "77" != example["company_id"]  # the subscriber's own company
     assert generated["first_name"] != example["first_name"]
     code, output = invoke("trigger", event, "--mock", server.url, "--generate", "--data", "{}")
     assert code == 2

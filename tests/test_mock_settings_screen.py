@@ -204,7 +204,7 @@ def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
         # Without data: the profile's example by default, or a generated payload on request.
         assert "1 delivery" in post("trigger", "profile=clockodo&type=entry.stopped")
         assert "1 delivery" in post("trigger", "type=entry.stopped&payload=generated&seed=4")
-        assert "the payload is example or generated" in post(
+        assert "'payload' is 'example' or 'generated', not 'fuzz'" in post(
             "trigger", "type=entry.stopped&payload=fuzz"
         )
         client.settle()

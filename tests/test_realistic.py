@@ -42,8 +42,8 @@ def test_the_subscribers_own_company_and_employer_are_named() -> None:
     owner = owner_fields({}, {"company_id": "77", "name": "mine", "id": 5, "enabled": True})
     assert owner == {"company_id": "77"}  # identifiers only: not its name, id or flags
     payload = example_payload(event, 1, NOW, owner)
-    if "company_id" in payload:
-        assert str(payload["company_id"]) == "77"
+    assert payload["company_id"] == "77"  # the example's own is another company
+    assert list(event.examples.values())[1]["company_id"] != "77"
     assert owner_fields({"employerId": "e-1"}, {"company_id": 3}) == {
         "company_id": 3,
         "employerId": "e-1",

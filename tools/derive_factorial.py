@@ -172,7 +172,9 @@ def install_sdks() -> int:
         folder = sdk_folder(release)
         if not (folder / "factorial_api_client").is_dir():
             pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-            subprocess.run([*pip, "--target", str(folder), f"{SDK}=={release}"], check=True)
+            done = subprocess.run([*pip, "--target", str(folder), f"{SDK}=={release}"])
+            if done.returncode:
+                raise SystemExit(f"derive_factorial: pip could not install {SDK}=={release}")
     return 0
 
 

@@ -518,9 +518,8 @@ def _trigger_and_wait(client: Any, body: dict[str, Any], wait: float) -> None:
             click.echo(f"  note: the payload breaks the event schema: {error}")
     if not count:
         click.echo(
-            "  no subscription receives this event: subscribe first (the README's walkthroughs;"
-            " GET /_mock/subscriptions lists what the mock has), or a subscription is disabled"
-            " or not yet validated"
+            "  no subscription receives this event: subscribe first (GET /_mock/subscriptions"
+            " lists what the mock has), or enable, validate or confirm the one there is"
         )
     if not wait or not count:
         return

@@ -160,18 +160,38 @@ def specs_option(command: F) -> F:
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hookconform")
 def cli() -> None:
-    """hookconform: a conformance test harness and mock provider for webhooks."""
+    """hookconform: a conformance test harness and mock provider for webhooks.
+
+    \b
+    Examples:
+      hookconform specs list
+      hookconform checks list --profile staffology
+      hookconform mock --profile clockodo
+      hookconform receiver http://127.0.0.1:9000/hooks --profile clockodo \\
+          --secret my-token
+    """
 
 
-@cli.group(cls=Group)
+@cli.group(cls=Group, short_help="List, show, validate and sample the provider profiles.")
 def specs() -> None:
-    """List, show, validate and sample the provider profiles."""
+    """List, show, validate and sample the provider profiles.
+
+    \b
+    Examples:
+      hookconform specs list
+      hookconform specs show staffology
+    """
 
 
-@specs.command("list")
+@specs.command("list", short_help="List the profiles: name, title, events, sources.")
 @specs_option
 def specs_list(specs: Sequence[str]) -> None:
-    """One line per profile: name, title, number of events, sources."""
+    """One line per profile: name, title, number of events, sources.
+
+    \b
+    Examples:
+      hookconform specs list
+    """
     catalog = load_profiles(specs)
     width = max(len(p.name) for p in catalog)
     title_width = max(len(p.title) for p in catalog)
@@ -183,11 +203,17 @@ def specs_list(specs: Sequence[str]) -> None:
         )
 
 
-@specs.command("show")
+@specs.command("show", short_help="Describe a profile: its semantics, API and events.")
 @click.argument("name")
 @specs_option
 def specs_show(name: str, specs: Sequence[str]) -> None:
-    """The semantics of profile NAME in plain words, its subscription API and its events."""
+    """The semantics of profile NAME in plain words, its subscription API and its events.
+
+    \b
+    Examples:
+      hookconform specs show staffology
+      hookconform specs show hirehop
+    """
     profile = load_profiles(specs).get(name)
     click.secho(f"{profile.name}: {profile.title}", bold=True)
     if profile.description:
@@ -220,13 +246,17 @@ def _show_api(profile: Profile) -> None:
             click.echo(f"  {role:<7} {operation.method:<6} {operation.path}")
 
 
-@specs.command("validate")
+@specs.command("validate", short_help="Check every profile and list each problem found.")
 @click.argument("dirs", nargs=-1, type=click.Path(path_type=str))
 @specs_option
 def specs_validate(dirs: Sequence[str], specs: Sequence[str]) -> None:
     """Check every profile (bundled, HOOKCONFORM_SPECS, --specs and DIRS).
 
     Exit 0 when all are valid; exit 2 with every problem as `FILE: JSON-PATH: message`.
+
+    \b
+    Examples:
+      hookconform specs validate
     """
     folders = [f for root in specs_dirs([*specs, *dirs]) for f in profile_folders(root)]
     catalog, problems = check_folders(folders)
@@ -237,7 +267,7 @@ def specs_validate(dirs: Sequence[str], specs: Sequence[str]) -> None:
     click.echo(f"{len(catalog)} profiles valid")
 
 
-@specs.command("example")
+@specs.command("example", short_help="Print a valid payload of an event, as JSON.")
 @click.argument("name")
 @click.argument("event")
 @click.option(
@@ -253,7 +283,13 @@ def specs_example(
     name: str, event: str, generate: bool, seed_value: int, specs: Sequence[str]
 ) -> None:
     """A valid payload for EVENT of profile NAME, as JSON: the first example, or a generated
-    one with --generate or when no source gives an example."""
+    one with --generate or when no source gives an example.
+
+    \b
+    Examples:
+      hookconform specs example hirehop invoice.status.updated
+      hookconform specs example clockodo entry.stopped --generate --seed 3
+    """
     profile = load_profiles(specs).get(name)
     found = profile.event(event)
     if generate or not found.examples:
@@ -273,7 +309,9 @@ FAULT_LINES = "\n".join(f"  {name:<20}{line}" for name, line in FAULTS.items())
 
 
 @cli.command(
-    "mock", epilog=f"\b\nFaults (--fault NAME, repeatable; or PUT /_mock/faults):\n{FAULT_LINES}"
+    "mock",
+    short_help="Run a mock provider that sends a profile's webhooks.",
+    epilog=f"\b\nFaults (--fault NAME, repeatable; or PUT /_mock/faults):\n{FAULT_LINES}",
 )
 @click.option(
     "--profile",
@@ -315,7 +353,7 @@ FAULT_LINES = "\n".join(f"  {name:<20}{line}" for name, line in FAULTS.items())
     "faults",
     multiple=True,
     metavar="NAME",
-    type=click.Choice(list(FAULTS)),
+    type=click.Choice([str(f) for f in FAULTS]),  # the names: Choice would offer the members
     help="Deviate from the profile on purpose (see the list below).",
 )
 @click.option(
@@ -365,7 +403,14 @@ def mock(
     specs: Sequence[str],
 ) -> None:
     """Run a mock provider: the profiles' subscription APIs, a durable delivery engine, a
-    control API and a dashboard. Ctrl-C stops it."""
+    control API and a dashboard. Ctrl-C stops it.
+
+    \b
+    Examples:
+      hookconform mock --profile clockodo
+      hookconform mock --profile factorial --profile hirehop --port 0
+      hookconform mock --profile resthooks --time-scale 0.001 --db mock.sqlite3
+    """
     import faulthandler
     import signal
     import threading
@@ -423,7 +468,7 @@ def _override(text: str) -> tuple[str, Any]:
         return pointer, raw
 
 
-@cli.command("trigger")
+@cli.command("trigger", short_help="Trigger an event on a running mock provider.")
 @click.argument("event")
 @click.option(
     "--mock",
@@ -476,8 +521,9 @@ def trigger(
     generated from the schema instead.
 
     \b
-    Example:
+    Examples:
       hookconform trigger entry.stopped --mock http://127.0.0.1:8765 --wait 5
+      hookconform trigger entry.stopped --mock http://127.0.0.1:8765 --generate
     """
     from harness.mock_client import MockClient
 
@@ -614,7 +660,7 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-@cli.command("receiver")
+@cli.command("receiver", short_help="Test a webhook receiver the way its provider calls it.")
 @click.argument("url", type=HTTP_URL)
 @click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
 @run_options("receiver")
@@ -637,8 +683,11 @@ def receiver(
     3 when nothing answers at URL.
 
     \b
-    Example:
-      hookconform receiver http://127.0.0.1:8000/hooks --profile clockodo --secret my-token
+    Examples:
+      hookconform receiver http://127.0.0.1:9000/hooks --profile clockodo \\
+          --secret my-token
+      hookconform receiver http://127.0.0.1:9000/hooks --profile resthooks \\
+          --checks R-accepts-examples --report receiver.json
     """
     from harness.receiver import run_receiver  # schemathesis loads slowly
 
@@ -653,12 +702,17 @@ def receiver(
     )
 
 
-@cli.group("checks", cls=Group)
+@cli.group("checks", cls=Group, short_help="List the conformance checks and their sources.")
 def checks_group() -> None:
-    """The conformance checks: what each checks, when it applies, its source."""
+    """The conformance checks: what each checks, when it applies, its source.
+
+    \b
+    Examples:
+      hookconform checks list --side receiver
+    """
 
 
-@checks_group.command("list")
+@checks_group.command("list", short_help="List every check: id, level, applies-to, source.")
 @click.option("--profile", "profile_name", metavar="NAME", help="Only checks that apply to it.")
 @click.option("--side", type=click.Choice(["receiver", "sender"]), help="Only one suite.")
 @specs_option
@@ -667,6 +721,11 @@ def checks_list(profile_name: str | None, side: str | None, specs: Sequence[str]
 
     With --profile, only the checks that apply to it, at the level they are reported at for
     it, with the profile's own source sentences.
+
+    \b
+    Examples:
+      hookconform checks list
+      hookconform checks list --profile staffology --side sender
     """
     from harness import checks as registry
 
@@ -683,7 +742,7 @@ def checks_list(profile_name: str | None, side: str | None, specs: Sequence[str]
 # --- the sender suite ----------------------------------------------------------------------
 
 
-@cli.command("sender")
+@cli.command("sender", short_help="Test that a webhook sender keeps its profile's promises.")
 @click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
 @click.option(
     "--api",
@@ -711,10 +770,13 @@ def sender(
     the sender emit events and watches what arrives. Exit 0 when every MUST check passed, 1
     when one failed, 2 for a usage or spec error, 3 when the API cannot be reached.
 
+    A hookconform mock can stand in for the sender, as in the examples.
+
     \b
-    Example (a mock provider as the sender):
+    Examples:
       hookconform mock --profile resthooks --time-scale 0.0001 &
-      hookconform sender --profile resthooks --api http://127.0.0.1:8765 --time-scale 0.0001
+      hookconform sender --profile resthooks --api http://127.0.0.1:8765 \\
+          --time-scale 0.0001
     """
     from harness.sender import run_sender
 

@@ -25,6 +25,7 @@ from harness.profiles import Catalog, Profile, load_profiles
 from harness.targets import Resolver, TargetRule, system_resolver
 from mock_provider import auth, dashboard
 from mock_provider.control import PREFIX, ControlApi
+from mock_provider.dashboard_page import HOME
 from mock_provider.delivery import Engine
 from mock_provider.faults import Faults
 from mock_provider.guard import Guard
@@ -194,8 +195,10 @@ class Mock:
         path = request.path
         if path == PREFIX or path.startswith(PREFIX + "/"):
             rest = path[len(PREFIX) :]
-            if rest in ("", "/") or rest.startswith("/ui/"):
-                return dashboard.handle(self, request, rest)
+            if rest in ("", "/"):  # where the dashboard was: a person typing the short URL
+                return Response(status=308, headers={"Location": HOME})
+            if rest == "/dashboard" or rest.startswith("/dashboard/"):
+                return dashboard.handle(self, request, rest[len("/dashboard") :])
             refuse_other_bodies(request)
             return self.control.handle(request, rest)
         if self.single:
@@ -218,6 +221,6 @@ class Mock:
                 404,
                 "no subscription API",
                 f"{profile.name!r} webhooks are made in a settings screen: use POST"
-                f" {PREFIX}/webhooks or the dashboard at {PREFIX}/",
+                f" {PREFIX}/webhooks or the dashboard at {HOME}",
             )
         return api.handle(request, path)

@@ -24,10 +24,17 @@ from harness.transport import FRAMING, header_problem
 from harness.wire import authenticate, stamp
 from mock_provider import control_openapi, routing, served_openapi
 from mock_provider.faults import FAULTS, check_names
-from mock_provider.http_json import MAX_DEPTH, ApiError, depth, field, json_response, read_object
-from mock_provider.outbound import Outcome
+from mock_provider.http_json import (
+    MAX_DEPTH,
+    ApiError,
+    depth,
+    field,
+    has_body,
+    json_response,
+    read_object,
+)
 from mock_provider.realistic import example_payload, owner_fields
-from mock_provider.store import DELIVERY_STATUSES, Delivery, Subscription
+from mock_provider.store import DELIVERY_STATUSES, Delivery, Handshake, Subscription
 from mock_provider.subscriptions import new_secret
 
 if TYPE_CHECKING:
@@ -70,12 +77,20 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def outcome_view(outcome: Outcome) -> dict[str, Any]:
+def handshake_view(handshake: Handshake) -> dict[str, Any]:
+    """A handshake request as the control API answers it: the secret it carried, the
+    request and what the endpoint answered."""
+    sent = handshake.request
     return {
-        "status_code": outcome.status_code,
-        "error": outcome.error,
-        "duration_ms": outcome.duration_ms,
-        "response_excerpt": outcome.excerpt,
+        "kind": handshake.kind,
+        "secret": handshake.secret,
+        "at": _iso(sent.at),
+        "url": handshake.url,
+        "request": sent.request,
+        "status_code": sent.status_code,
+        "error": sent.error,
+        "duration_ms": sent.duration_ms,
+        "response_excerpt": sent.response_excerpt,
     }
 
 
@@ -189,6 +204,9 @@ class ControlApi:
         }
         api = self.mock.apis.get(subscription.profile)
         view["object"] = api.present(subscription) if api else subscription.object
+        view["handshakes"] = [
+            handshake_view(h) for h in self.mock.store.handshakes(subscription.id)
+        ]
         if profile is not None:
             name = _secret_field(profile)
             if name:
@@ -391,8 +409,9 @@ class ControlApi:
 
     def validate(self, request: Request, subscription_id: int) -> Response:
         subscription, profile = self.find_subscription(subscription_id)
-        outcome = self.mock.subscriptions.validate(profile, subscription)
-        return json_response(outcome_view(outcome))
+        self.mock.subscriptions.validate(profile, subscription)
+        sent = self.mock.store.handshakes(subscription.id)[-1]
+        return json_response(handshake_view(sent))
 
     def confirm(self, request: Request, subscription_id: int) -> Response:
         subscription, _ = self.find_subscription(subscription_id)
@@ -413,22 +432,46 @@ class ControlApi:
             raise ApiError(
                 400, "invalid parameter", f"status must be one of {', '.join(DELIVERY_STATUSES)}"
             )
-        found = self.mock.store.deliveries(status=status, **filters)
+        event_type = _query(request, "type")
+        known = {e for p in self.mock.profiles.values() for e in p.events}
+        if event_type is not None and event_type not in known:
+            raise ApiError(400, "invalid parameter", f"type {event_type!r} is no served event")
+        found = self.mock.store.deliveries(status=status, event_type=event_type, **filters)
         return json_response({"deliveries": [delivery_view(d) for d in found]})
 
     def delivery(self, request: Request, delivery_id: int) -> Response:
         return json_response(delivery_view(self.find_delivery(delivery_id)))
 
     def redeliver(self, request: Request, delivery_id: int) -> Response:
-        return json_response({"delivery_id": self.deliver_again(delivery_id)}, 202)
+        data = NO_DATA
+        if has_body(request):
+            body = read_object(request, self.mock.config.body_limit)
+            unknown = sorted(set(body) - {"data"})
+            if unknown:
+                raise ApiError(400, "unknown field", f"{unknown[0]!r}: the body takes only 'data'")
+            data = body.get("data", NO_DATA)
+        return json_response(self.deliver_again(delivery_id, data), 202)
 
-    def deliver_again(self, delivery_id: int) -> int:
-        """A new delivery of a delivery's event to its subscription; the new id."""
+    def deliver_again(self, delivery_id: int, data: Any = NO_DATA) -> dict[str, Any]:
+        """A new delivery of a delivery's event to its subscription, or with `data` of an
+        edited copy of it (a new event of the same type for that subscription alone, sent as
+        every delivery is: enveloped, stamped, signed); the new delivery's id, and how `data`
+        breaks the event's schema."""
         delivery = self.find_delivery(delivery_id)
         subscription = self.mock.store.subscription(delivery.subscription_id)
-        if subscription is None:
+        if subscription is None or subscription.profile not in self.mock.profiles:
             raise ApiError(409, "subscription gone", "the delivery's subscription was removed")
-        return self.mock.engine.redeliver(delivery, subscription)
+        if data is NO_DATA:
+            return {"delivery_id": self.mock.engine.redeliver(delivery, subscription)}
+        if depth(data) > MAX_DEPTH:
+            raise ApiError(
+                422, "too deeply nested", f"the payload nests deeper than {MAX_DEPTH} levels"
+            )
+        profile = self.mock.profiles[subscription.profile]
+        variant = profile.for_subscription(subscription.object, delivery.event_type)
+        new_id = self.mock.engine.deliver_edited(delivery, subscription, data)
+        errors = _errors_as_sent(variant, delivery.event_type, data)
+        return {"delivery_id": new_id, "schema_errors": errors}
 
     def notifications(self, request: Request) -> Response:
         found = self.mock.store.notifications()

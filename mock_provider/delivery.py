@@ -26,7 +26,7 @@ from harness.profiles import Profile
 from harness.semantics import RetryRule
 from harness.wire import WireRequest, delivery_request, encode
 from mock_provider.faults import Fault, Faults
-from mock_provider.outbound import Outbound, Outcome
+from mock_provider.outbound import Outbound, Outcome, logged_attempt
 from mock_provider.store import Attempt, Delivery, Record, Store, Subscription
 
 log = logging.getLogger(__name__)
@@ -322,9 +322,20 @@ class Engine:
         return fired
 
     def redeliver(self, delivery: Delivery, subscription: Subscription) -> int:
+        """A new delivery of `delivery`'s event to `subscription`, due now."""
         delivery_id = self.store.redeliver(delivery.id, subscription.target_url)
         self.wake()
         return delivery_id
+
+    def deliver_edited(self, delivery: Delivery, subscription: Subscription, payload: Any) -> int:
+        """A new event of `delivery`'s type and headers carrying `payload`, delivered to
+        `subscription` alone, due now."""
+        target = (subscription.id, subscription.target_url, time.time())
+        _, made = self.store.add_event(
+            delivery.profile, delivery.event_type, payload, [target], delivery.headers
+        )
+        self.wake()
+        return made[0]
 
     # the outbox -------------------------------------------------------------------------
 
@@ -417,7 +428,7 @@ class Engine:
         outcome = self.outbound.send(
             subscription.target_url, request, redirects=profile.semantics.redirects
         )
-        attempt = _attempt_record(number, request, outcome)
+        attempt = logged_attempt(number, request, outcome)
         semantics = profile.semantics
         if semantics.fire_and_forget.enabled:
             self._record(delivery_id, attempt, status="delivered")
@@ -438,7 +449,7 @@ class Engine:
                     subscription.target_url, request, redirects=profile.semantics.redirects
                 )
                 self._record(
-                    delivery_id, _attempt_record(number + 1, request, again), status="delivered"
+                    delivery_id, logged_attempt(number + 1, request, again), status="delivered"
                 )
             return
         self._failed(delivery, attempt, subscription, retry)
@@ -506,23 +517,6 @@ class Engine:
         self._record(
             delivery.id, attempt, status="failed", subscription=change, notifications=notifications
         )
-
-
-def _attempt_record(number: int, request: WireRequest, outcome: Outcome) -> Attempt:
-    return Attempt(
-        number=number,
-        at=time.time(),
-        status_code=outcome.status_code,
-        duration_ms=outcome.duration_ms,
-        error=outcome.error,
-        request={
-            "method": request.method,
-            "headers": request.headers,
-            "query": request.query,
-            "body": request.body.decode("utf-8", "replace"),
-        },
-        response_excerpt=outcome.excerpt,
-    )
 
 
 def _describe(attempt: Attempt) -> str:

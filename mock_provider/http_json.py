@@ -77,15 +77,16 @@ def read_json(request: Request, limit: int, *, required: bool = True) -> Any:
 def refuse_other_bodies(request: Request) -> None:
     """A 415 for a request that carries a body other than JSON, whether or not the call
     reads one (a page's cross-origin form post to a call without a body, say)."""
-    has_body = bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", ""
-    )
-    if has_body and not is_json(request.mimetype):
+    if has_body(request) and not is_json(request.mimetype):
         raise ApiError(
             415,
             "not JSON",
             f"the body must be sent as application/json, not {request.mimetype or 'untyped'}",
         )
+
+
+def has_body(request: Request) -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
 
 
 def is_json(mimetype: str) -> bool:

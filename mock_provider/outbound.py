@@ -25,6 +25,7 @@ from harness.targets import Target, TargetRefused, TargetRule
 from harness.transport import FRAMING, HttpClient, TransportError
 from harness.wire import WireRequest
 from mock_provider.http_json import ApiError
+from mock_provider.store import Attempt
 
 EXCERPT_BYTES = 2048
 DEFAULT_TIMEOUT = 10.0
@@ -126,3 +127,21 @@ def _redirected(request: WireRequest, status: int, redirects: RedirectsRule) -> 
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
+
+
+def logged_attempt(number: int, request: WireRequest, outcome: Outcome) -> Attempt:
+    """An HTTP attempt as the store logs it: the request sent and what it came to."""
+    return Attempt(
+        number=number,
+        at=time.time(),
+        status_code=outcome.status_code,
+        duration_ms=outcome.duration_ms,
+        error=outcome.error,
+        request={
+            "method": request.method,
+            "headers": request.headers,
+            "query": request.query,
+            "body": request.body.decode("utf-8", "replace"),
+        },
+        response_excerpt=outcome.excerpt,
+    )

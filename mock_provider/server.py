@@ -37,7 +37,7 @@ class MockServer(BackgroundServer):
 
     @property
     def dashboard_url(self) -> str:
-        return f"{self.url}{PREFIX}/"
+        return f"{self.url}{PREFIX}/dashboard/"
 
     def start(self) -> MockServer:
         self.mock.start()

@@ -82,6 +82,20 @@ CREATE TABLE IF NOT EXISTS notifications (
     message TEXT NOT NULL,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS handshakes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    url TEXT NOT NULL,
+    at REAL NOT NULL,
+    status_code INTEGER,
+    duration_ms REAL NOT NULL,
+    error TEXT,
+    request TEXT NOT NULL,
+    response_excerpt TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS handshakes_by_subscription ON handshakes (subscription_id);
 CREATE TABLE IF NOT EXISTS settings (
     profile TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -147,6 +161,19 @@ class Attempt:
 
 
 @dataclass
+class Handshake:
+    """A handshake request the mock sent a subscription's endpoint, with the secret it
+    carried (`kind`: the handshake's, e.g. secret-confirmation) and what the endpoint answered."""
+
+    id: int
+    subscription_id: int
+    kind: str
+    secret: str
+    url: str
+    request: Attempt
+
+
+@dataclass
 class Delivery:
     """One event owed to one subscription, with every attempt made so far."""
 
@@ -203,6 +230,18 @@ def _subscription(row: sqlite3.Row, prefix: str = "") -> Subscription:
         scope=json.loads(row[prefix + "scope"]),
         object=json.loads(row[prefix + "object"]),
         created_at=row[prefix + "created_at"],
+    )
+
+
+def _attempt(row: sqlite3.Row, number: int) -> Attempt:
+    return Attempt(
+        number=number,
+        at=row["at"],
+        status_code=row["status_code"],
+        duration_ms=row["duration_ms"],
+        error=row["error"],
+        request=json.loads(row["request"]),
+        response_excerpt=row["response_excerpt"],
     )
 
 
@@ -368,6 +407,51 @@ class Store:
             " WHERE subscription_id = ? AND status = 'pending'",
             (subscription_id,),
         )
+
+    # handshakes -----------------------------------------------------------------------
+
+    def add_handshake(
+        self, subscription_id: int, kind: str, secret: str, url: str, sent: Attempt
+    ) -> None:
+        """Log a handshake request (kept when its subscription goes, as deliveries are)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO handshakes (subscription_id, kind, secret, url, at, status_code,"
+                " duration_ms, error, request, response_excerpt)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    subscription_id,
+                    kind,
+                    secret,
+                    url,
+                    sent.at,
+                    sent.status_code,
+                    sent.duration_ms,
+                    sent.error,
+                    json.dumps(sent.request),
+                    sent.response_excerpt,
+                ),
+            )
+
+    def handshakes(self, subscription_id: int | None = None) -> list[Handshake]:
+        """The handshake requests sent, oldest first: all, or one subscription's."""
+        where, params = (
+            ("WHERE subscription_id = ?", (subscription_id,))
+            if subscription_id is not None
+            else ("", ())
+        )
+        rows = self._query(f"SELECT * FROM handshakes {where} ORDER BY id", params)
+        return [
+            Handshake(
+                id=row["id"],
+                subscription_id=row["subscription_id"],
+                kind=row["kind"],
+                secret=row["secret"],
+                url=row["url"],
+                request=_attempt(row, number=1),
+            )
+            for row in rows
+        ]
 
     # events and deliveries ------------------------------------------------------------
 
@@ -569,6 +653,7 @@ class Store:
         *,
         subscription: int | None = None,
         event: int | None = None,
+        event_type: str | None = None,
         status: str | None = None,
         limit: int = 500,
         offset: int = 0,
@@ -579,6 +664,7 @@ class Store:
         for column, value in (
             ("d.subscription_id", subscription),
             ("d.event_id", event),
+            ("e.type", event_type),
             ("d.status", status),
         ):
             if value is not None:
@@ -618,17 +704,7 @@ class Store:
                 f"SELECT * FROM attempts WHERE delivery_id IN ({marks}) ORDER BY id",
                 list(attempts),
             ):
-                attempts[a["delivery_id"]].append(
-                    Attempt(
-                        number=a["number"],
-                        at=a["at"],
-                        status_code=a["status_code"],
-                        duration_ms=a["duration_ms"],
-                        error=a["error"],
-                        request=json.loads(a["request"]),
-                        response_excerpt=a["response_excerpt"],
-                    )
-                )
+                attempts[a["delivery_id"]].append(_attempt(a, a["number"]))
         return [
             Delivery(
                 id=row["id"],
@@ -655,7 +731,7 @@ class Store:
         return [dict(row) for row in self._query("SELECT * FROM notifications ORDER BY id")]
 
     def reset(self) -> None:
-        """Forget every subscription, event, delivery, attempt and notification."""
+        """Forget every subscription, event, delivery, attempt, handshake and notification."""
         with self.transaction() as db:
             for table in (
                 "outbox",
@@ -663,6 +739,7 @@ class Store:
                 "deliveries",
                 "events",
                 "notifications",
+                "handshakes",
                 "subscriptions",
             ):
                 db.execute(f"DELETE FROM {table}")

@@ -14,20 +14,34 @@ screen profiles). Keyed by semantic kinds only:
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from harness.profiles import Profile
-from harness.wire import hook_secret_request, validation_request
+from harness.wire import WireRequest, hook_secret_request, validation_request
 from mock_provider.faults import Fault, Faults
 from mock_provider.http_json import ApiError
-from mock_provider.outbound import Outbound, Outcome
+from mock_provider.outbound import Outbound, Outcome, logged_attempt
 from mock_provider.store import Store, Subscription
+
+# What the mock did that a person at its terminal wants to see (`hookconform mock` prints it).
+activity = logging.getLogger("mock_provider.activity")
 
 
 def new_secret() -> str:
     return secrets.token_urlsafe(18)
+
+
+@dataclass
+class Sent:
+    """A handshake request sent before its subscription was stored, to log once it is."""
+
+    secret: str
+    request: WireRequest
+    outcome: Outcome
 
 
 class Subscriptions:
@@ -87,7 +101,7 @@ class Subscriptions:
                 return existing, False  # get-or-create: the same one, unchanged
         if existing is None:
             self._check_quota(profile, events)
-        state, reason, secret, pending = self._handshake(profile, target_url, secret, enabled)
+        state, reason, secret, pending, sent = self._handshake(profile, target_url, secret, enabled)
         if existing is not None:
             updated = self.store.update_subscription(
                 existing.id,
@@ -99,6 +113,7 @@ class Subscriptions:
                 object=object,  # an overwrite replaces: no field of the old one lingers
             )
             assert updated is not None
+            self._log(profile, updated, sent)
             return updated, False
         created = self.store.add_subscription(
             profile=profile.name,
@@ -112,6 +127,7 @@ class Subscriptions:
             object=object,
             public_id=public_id,
         )
+        self._log(profile, created, sent)
         return created, True
 
     def check_events(
@@ -185,21 +201,26 @@ class Subscriptions:
 
     def _handshake(
         self, profile: Profile, target_url: str, secret: str | None, enabled: bool
-    ) -> tuple[str, str, str | None, str | None]:
-        """(state, reason, secret, pending secret) of a subscription being created."""
+    ) -> tuple[str, str, str | None, str | None, Sent | None]:
+        """(state, reason, secret, pending secret, handshake request sent) of a subscription
+        being created."""
         rule = profile.semantics.handshake
         if rule.confirmation:
-            return "pending", "awaiting validation and confirmation", secret, None
+            return "pending", "awaiting validation and confirmation", secret, None, None
+        sent = None
         if rule.echo and Fault.NO_HOOK_SECRET not in self.faults:
             header = rule.header or ""
             hook_secret = new_secret()
-            outcome = self.outbound.send(target_url, hook_secret_request(profile, hook_secret))
+            request = hook_secret_request(profile, hook_secret)
+            outcome = self.outbound.send(target_url, request)
+            sent = Sent(hook_secret, request, outcome)
             secret = secret or hook_secret
             echoed = outcome.headers.get(header.lower()) == hook_secret
             if outcome.status_code in rule.accept_statuses and echoed:
                 pass
             elif outcome.category == "2xx" and rule.without_echo == "inactive":
-                return "pending", f"the target did not echo {header}", secret, hook_secret
+                reason = f"the target did not echo {header}"
+                return "pending", reason, secret, hook_secret, sent
             else:
                 got = outcome.error or f"HTTP {outcome.status_code}"
                 expected = " or ".join(str(s) for s in rule.accept_statuses)
@@ -210,8 +231,27 @@ class Subscriptions:
                     f" it must answer {expected} echoing the header",
                 )
         if not enabled:
-            return "inactive", "disabled", secret, None
-        return "active", "", secret, None
+            return "inactive", "disabled", secret, None, sent
+        return "active", "", secret, None, sent
+
+    def _log(self, profile: Profile, subscription: Subscription, sent: Sent | None) -> None:
+        """Keep a handshake request with the secret it carried, and say it at the terminal."""
+        if sent is None:
+            return
+        kind = profile.semantics.handshake.kind
+        attempt = logged_attempt(1, sent.request, sent.outcome)
+        self.store.add_handshake(
+            subscription.id, kind, sent.secret, subscription.target_url, attempt
+        )
+        answer = sent.outcome.error or f"HTTP {sent.outcome.status_code}"
+        activity.info(
+            "%s handshake of webhook %s: sent %s the secret %s; it answered %s",
+            kind,
+            subscription.id,
+            subscription.target_url,
+            sent.secret,
+            answer,
+        )
 
     # changes ----------------------------------------------------------------------------
 
@@ -267,7 +307,10 @@ class Subscriptions:
             )
         secret = new_secret()
         self.store.update_subscription(subscription.id, pending_secret=secret)
-        return self.outbound.send(subscription.target_url, validation_request(profile, secret))
+        request = validation_request(profile, secret)
+        outcome = self.outbound.send(subscription.target_url, request)
+        self._log(profile, subscription, Sent(secret, request, outcome))
+        return outcome
 
     def confirm(self, subscription: Subscription, secret: Any) -> Subscription:
         """Activate a pending subscription when `secret` is the one its handshake sent."""

@@ -1,13 +1,18 @@
-"""The `hookconform specs` commands, through click's CliRunner and once as a real process."""
+"""The `hookconform specs` commands and every command's --help, through click's CliRunner and
+once as a real process."""
 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -134,3 +139,97 @@ def test_python_dash_m_harness_runs_as_a_real_process(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("Error: unknown profile 'nope'")
     assert "Traceback" not in done.stderr
+
+
+# --- every --help: examples that work, summaries that are whole ------------------------------
+
+
+def walk(
+    command: click.Command = cli, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Every command with the words that name it after `hookconform`, the top level first."""
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from walk(sub, (*path, name))
+
+
+COMMANDS = dict(walk())
+GROUPS = [path for path, command in COMMANDS.items() if isinstance(command, click.Group)]
+READ_ONLY = ("specs", "checks")  # commands that need no server and change nothing
+
+
+def named(path: tuple[str, ...]) -> str:
+    return " ".join(("hookconform", *path))
+
+
+def help_of(path: tuple[str, ...], width: int = 80) -> str:
+    """What `hookconform PATH --help` prints in a terminal `width` columns wide."""
+    result = CliRunner().invoke(
+        cli, [*path, "--help"], prog_name="hookconform", terminal_width=width
+    )
+    return result.output
+
+
+def example_block(text: str) -> list[str]:
+    """The lines under `Examples:` in a help text, as printed."""
+    found = re.search(r"^ *Examples:\n((?: {4,}\S.*\n)+)", text, re.M)
+    return found.group(1).splitlines() if found else []
+
+
+def command_lines(block: list[str]) -> list[str]:
+    """The example command lines, continued lines (ending in a backslash) joined."""
+    text = re.sub(r" *\\\n *", " ", "\n".join(block))
+    return [line.strip() for line in text.splitlines()]
+
+
+EXAMPLES = sorted({line for p in COMMANDS for line in command_lines(example_block(help_of(p)))})
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=named)
+def test_every_help_has_examples_that_fit_80_columns(path: tuple[str, ...]) -> None:
+    block = example_block(help_of(path))
+    assert block, f"{named(path)} --help has no Examples: section"
+    assert all(line.startswith("hookconform ") for line in command_lines(block))
+    assert all(len(line) <= 80 for line in block)
+
+
+def test_the_examples_cover_every_read_only_command() -> None:
+    shown = {tuple(shlex.split(line)[1:3]) for line in EXAMPLES}
+    for path, command in COMMANDS.items():
+        if path and path[0] in READ_ONLY and not isinstance(command, click.Group):
+            assert path in shown, f"no example runs {named(path)}"
+
+
+@pytest.mark.parametrize(
+    "line", [line for line in EXAMPLES if line.split()[1] in READ_ONLY], ids=str
+)
+def test_read_only_examples_run(line: str) -> None:
+    result = run(*shlex.split(line)[1:])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip()
+
+
+@pytest.mark.parametrize(
+    "line", [line for line in EXAMPLES if line.split()[1] not in READ_ONLY], ids=str
+)
+def test_server_examples_name_real_commands_and_options(line: str) -> None:
+    # Not run (they serve or need a server); --help after them still refuses an unknown
+    # command or option with exit 2.
+    args = shlex.split(line.removesuffix("&"))[1:]
+    result = CliRunner().invoke(cli, [*args, "--help"], prog_name="hookconform")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: hookconform {args[0]} ")
+
+
+@pytest.mark.parametrize("width", [80, 60])
+@pytest.mark.parametrize("path", GROUPS, ids=named)
+def test_command_summaries_are_whole_sentences(path: tuple[str, ...], width: int) -> None:
+    section = help_of(path, width).split("\nCommands:\n", 1)[1]
+    assert "..." not in section
+    lines = section.strip().splitlines()
+    if width == 80:  # one line each, a whole sentence
+        group = COMMANDS[path]
+        assert isinstance(group, click.Group)
+        assert len(lines) == len(group.commands)
+        assert all(line.endswith(".") for line in lines)

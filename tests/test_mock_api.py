@@ -168,6 +168,13 @@ def test_resthooks_handshake_echoed_creates_an_active_signed_subscription() -> N
         assert created.body["active"] is True
         (handshake,) = endpoint.wait_for(1)
         secret = handshake.headers["X-Hook-Secret"]
+        (logged,) = client.ok("GET", f"/_mock/subscriptions/{created.body['id']}")["handshakes"]
+        assert (logged["kind"], logged["secret"], logged["status_code"]) == (
+            "hook-secret-echo",
+            secret,
+            200,
+        )
+        assert logged["request"]["headers"]["X-Hook-Secret"] == secret
         client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 7}})
         delivery = endpoint.wait_for(2)[1]
         assert delivery.headers["X-Hook-Signature"] == sign(delivery.body, secret)

@@ -10,6 +10,8 @@ import time
 import pytest
 from mock_support import receiver, running
 
+from harness.wire import sign
+
 FACTORIAL = "/api/v2/resources/api_public/webhook_subscriptions"
 KEY = {"x-api-key": "test-api-key"}
 
@@ -167,3 +169,42 @@ def test_redeliver_sends_the_same_event_again(status: int) -> None:
         client.settle()
         first, second = endpoint.wait_for(2)
         assert first.json()["a"] == second.json()["a"] == 1  # data is the whole body
+
+
+def test_an_edited_redelivery_goes_signed_to_that_subscription_alone() -> None:
+    with (
+        receiver() as endpoint,
+        receiver() as other,
+        running("resthooks") as (_, client),
+    ):
+        for target in (endpoint, other):
+            client.ok(
+                "POST",
+                "/api/v1/subscription/",
+                {"event": "contact.create", "target_url": target.url},
+            )
+        secret = endpoint.wait_for(1)[0].headers["X-Hook-Secret"]
+        fired = client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 7}})
+        client.settle()
+        mine = next(
+            d
+            for d in fired["deliveries"]
+            if client.ok("GET", f"/_mock/deliveries/{d}")["target_url"] == endpoint.url
+        )
+        edited = client.call(
+            "POST", f"/_mock/deliveries/{mine}/redeliver", {"data": {"id": 8, "extra": True}}
+        )
+        assert edited.status == 202
+        assert edited.body["delivery_id"] not in fired["deliveries"]
+        client.settle()
+        sent = endpoint.deliveries()[-1]
+        assert sent.json() == {"id": 8, "extra": True}
+        assert sent.headers["X-Hook-Signature"] == sign(sent.body, secret)
+        assert [r.json() for r in other.deliveries()] == [{"id": 7}]  # the other is not sent it
+        unknown = client.call("POST", f"/_mock/deliveries/{mine}/redeliver", {"body": {}})
+        assert (unknown.status, unknown.body["error"]) == (400, "unknown field")
+        # The log filters by event type as well as by subscription, event and status.
+        found = client.ok("GET", "/_mock/deliveries?type=contact.create")["deliveries"]
+        assert len(found) == 3
+        assert client.ok("GET", "/_mock/deliveries?type=contact.delete")["deliveries"] == []
+        assert client.call("GET", "/_mock/deliveries?type=nope").status == 400

@@ -34,7 +34,7 @@ def mock_process(db: Path) -> Iterator[tuple[subprocess.Popen[str], Client]]:
         assert base, lines
         printed = "".join(lines)
         assert f"control API:  {base.group(0)}/_mock/" in printed
-        assert f"dashboard:    {base.group(0)}/_mock/" in printed
+        assert f"dashboard:    {base.group(0)}/_mock/dashboard/" in printed
         client = Client(base.group(0), {"Authorization": "Bearer test-api-key"})
         try:
             yield process, client

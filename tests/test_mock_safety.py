@@ -342,14 +342,14 @@ def test_no_web_page_can_create_a_webhook() -> None:
         )
         dashboard = client.call(
             "POST",
-            "/_mock/ui/webhooks",
+            "/_mock/dashboard/webhooks",
             raw=f"url={server.endpoint.url}&events=entry.stopped".encode(),
             headers={"Content-Type": "application/x-www-form-urlencoded", **page},
         )
         assert dashboard.status == 403
         no_token = client.call(
             "POST",
-            "/_mock/ui/webhooks",
+            "/_mock/dashboard/webhooks",
             raw=b"url=http://127.0.0.1:9/x&events=entry.stopped",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )

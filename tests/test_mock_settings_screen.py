@@ -23,6 +23,12 @@ def _validate_and_confirm(client, endpoint, hook_id: int) -> str:
     request = endpoint.wait_for(before + 1)[-1]
     secret = request.query["secret"]
     assert request.json() == {"secret": secret}
+    # The mock says what it sent: the secret, the request, the answer.
+    assert (answer["kind"], answer["secret"]) == ("secret-confirmation", secret)
+    assert answer["request"]["query"] == {"secret": secret}
+    hook = client.ok("GET", f"/_mock/subscriptions/{hook_id}")
+    assert answer["url"] == hook["target_url"]
+    assert hook["handshakes"][-1] == answer
     client.ok("POST", f"/_mock/webhooks/{hook_id}/confirm", {"secret": secret})
     return secret
 
@@ -168,15 +174,17 @@ def test_unknown_settings_and_api_profiles_are_refused() -> None:
 
 def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
     with receiver() as endpoint, running("clockodo") as (server, client):
-        page = client.ok("GET", "/_mock/")
+        page = client.ok("GET", "/_mock/dashboard/")
         assert "Trigger an event" in page
-        assert "New webhook" in page
+        assert "New clockodo webhook" in page
         form = {"Content-Type": "application/x-www-form-urlencoded"}
         token = re.search(r"name='csrf' value='([^']+)'", page).group(1)  # as a browser sends it
 
         def post(action: str, fields: str) -> str:
             fields = f"csrf={quote(token)}&{fields}"
-            answer = client.call("POST", f"/_mock/ui/{action}", raw=fields.encode(), headers=form)
+            answer = client.call(
+                "POST", f"/_mock/dashboard/{action}", raw=fields.encode(), headers=form
+            )
             assert answer.status == 303
             return html.unescape(client.ok("GET", answer.headers["Location"]))
 
@@ -195,11 +203,10 @@ def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
         assert "queued" in post(f"redeliver/{delivery['id']}", "")
         client.settle()
         assert len(endpoint.deliveries()) == 2
-        page = client.ok("GET", "/_mock/")
+        page = client.ok("GET", "/_mock/dashboard/")
         assert "entry.stopped" in page
         assert "HTTP 200" in page
         assert "Redeliver" in page
-        assert "refresh" in page or "setInterval" in page
         assert "malformed JSON" in post("trigger", "type=entry.stopped&data=%7B")
         # Without data: the profile's example by default, or a generated payload on request.
         assert "1 delivery" in post("trigger", "profile=clockodo&type=entry.stopped")

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean bench derive
+.PHONY: demo test lint clean bench derive screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ bench: $(STAMP)
 derive: $(STAMP)
 	$(BIN)/python tools/derive_factorial.py
 	$(BIN)/python tools/derive_staffology.py
+
+## screenshot: refresh docs/dashboard.png, the README's picture of the dashboard, from the
+## browser test that watches a delivery go from red to green (needs the system's chromium)
+screenshot: $(STAMP)
+	CI=true HOOKCONFORM_SCREENSHOT=docs/dashboard.png $(BIN)/python -m pytest -q \
+		tests/test_dashboard_browser.py -k red_to_green
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -38,13 +38,13 @@
   }
 
   function merge(fresh) {
+    var x = window.scrollX, y = window.scrollY; // before any row moves: reading it lays out
     fresh.querySelectorAll("[data-row]").forEach(function (row) {
       var old = live.querySelector('[data-row="' + row.dataset.row + '"]');
       if (!old) return;
       if (old.dataset.v === row.dataset.v) row.replaceWith(old);
       else carry(old, row);
     });
-    var x = window.scrollX, y = window.scrollY;
     live.replaceChildren.apply(live, Array.prototype.slice.call(fresh.childNodes));
     window.scrollTo(x, y);
   }

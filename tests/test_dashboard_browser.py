@@ -83,6 +83,7 @@ def _screenshot(page: Any, tmp_path: Path) -> None:
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     chosen = os.environ.get("HOOKCONFORM_SCREENSHOT")
     if chosen:
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=chosen, full_page=False)
 
 
@@ -138,8 +139,8 @@ def test_a_delivery_is_watched_from_red_to_green_with_its_attempt_kept_open(
         first.locator("summary").click()
         assert "HTTP 500" in first.locator("summary").inner_text()
         assert '"event_name": "entry.stopped"' in first.locator("pre.json").inner_text()
-        page.mouse.wheel(0, 400)
-        scrolled = page.evaluate("window.scrollY")
+        scrolled = page.evaluate("window.scrollTo(0, 400); window.scrollY")
+        assert scrolled > 0
 
         page.wait_for_selector("#deliveries tr.ok[data-row] .badge:has-text('delivered')")
         delivered = page.locator("#deliveries tr.ok[data-row]").first

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -386,6 +387,9 @@ FAULT_LINES = "\n".join(f"  {name:<20}{line}" for name, line in FAULTS.items())
     metavar="USER:PASSWORD",
     help="Credentials accepted by APIs that take HTTP basic auth.",
 )
+@click.option(
+    "--quiet", is_flag=True, help="Print only the addresses, not a line per request sent."
+)
 @specs_option
 def mock(
     profiles: Sequence[str],
@@ -400,6 +404,7 @@ def mock(
     plan: str | None,
     api_key: str,
     basic_auth: str,
+    quiet: bool,
     specs: Sequence[str],
 ) -> None:
     """Run a mock provider: the profiles' subscription APIs, a durable delivery engine, a
@@ -444,10 +449,17 @@ def mock(
     else:
         for name in profiles:
             click.echo(f"API:          {server.url}/{name}/")
-    click.echo(f"control API:  {server.control_url}/  (OpenAPI: {server.control_url}/openapi.json)")
+    click.echo(f"control API:  {server.control_url}/events, /subscriptions, /deliveries, ...")
+    click.echo(f"              (OpenAPI: {server.control_url}/openapi.json)")
     click.echo(f"dashboard:    {server.dashboard_url}")
     click.echo(f"database:     {server.mock.store.path}")
-    click.echo("Ctrl-C stops the mock.")
+    click.echo(
+        "Ctrl-C stops the mock. What it sends and gets back:"
+        if not quiet
+        else "Ctrl-C stops the mock."
+    )
+    if not quiet:
+        _print_activity()
     try:
         while not stop.wait(0.5):
             pass
@@ -456,6 +468,19 @@ def mock(
     finally:
         server.stop()
     click.echo("mock stopped")
+
+
+def _print_activity() -> None:
+    """Print the mock's activity lines (each attempt, each handshake with its secret)."""
+    import logging
+
+    from mock_provider.outbound import activity
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
+    activity.addHandler(handler)
+    activity.setLevel(logging.INFO)
+    activity.propagate = False
 
 
 def _override(text: str) -> tuple[str, Any]:

@@ -26,7 +26,7 @@ from harness.profiles import Profile
 from harness.semantics import RetryRule
 from harness.wire import WireRequest, delivery_request, encode
 from mock_provider.faults import Fault, Faults
-from mock_provider.outbound import Outbound, Outcome, logged_attempt
+from mock_provider.outbound import Outbound, Outcome, activity, logged_attempt
 from mock_provider.store import Attempt, Delivery, Record, Store, Subscription
 
 log = logging.getLogger(__name__)
@@ -429,6 +429,15 @@ class Engine:
             subscription.target_url, request, redirects=profile.semantics.redirects
         )
         attempt = logged_attempt(number, request, outcome)
+        activity.info(
+            "delivery %s (%s, event %s) to %s, attempt %s: %s",
+            delivery_id,
+            delivery.event_type,
+            delivery.event_id,
+            subscription.target_url,
+            number,
+            outcome.error or f"HTTP {outcome.status_code}",
+        )
         semantics = profile.semantics
         if semantics.fire_and_forget.enabled:
             self._record(delivery_id, attempt, status="delivered")

@@ -14,6 +14,7 @@ the last answer is the attempt's outcome.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,6 +128,11 @@ def _redirected(request: WireRequest, status: int, redirects: RedirectsRule) -> 
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
+
+
+# What the mock sent and what came back, a line each, for a person at its terminal
+# (`hookconform mock` prints it; elsewhere it goes nowhere unless a handler is added).
+activity = logging.getLogger("mock_provider.activity")
 
 
 def logged_attempt(number: int, request: WireRequest, outcome: Outcome) -> Attempt:

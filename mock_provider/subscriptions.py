@@ -14,7 +14,6 @@ screen profiles). Keyed by semantic kinds only:
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +23,8 @@ from harness.profiles import Profile
 from harness.wire import WireRequest, hook_secret_request, validation_request
 from mock_provider.faults import Fault, Faults
 from mock_provider.http_json import ApiError
-from mock_provider.outbound import Outbound, Outcome, logged_attempt
+from mock_provider.outbound import Outbound, Outcome, activity, logged_attempt
 from mock_provider.store import Store, Subscription
-
-# What the mock did that a person at its terminal wants to see (`hookconform mock` prints it).
-activity = logging.getLogger("mock_provider.activity")
 
 
 def new_secret() -> str:

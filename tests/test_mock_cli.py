@@ -50,7 +50,9 @@ def test_mock_reports_a_port_in_use() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, output = invoke("mock", "--profile", "clockodo", "--port", str(port))
+        # The faults by the names --help lists (click's enum choice took only member names).
+        faults = ["--fault", "no-retry", "--fault", "out-of-order"]
+        code, output = invoke("mock", "--profile", "clockodo", *faults, "--port", str(port))
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in output
 

@@ -21,7 +21,7 @@ EVENTS = 15
 def mock_process(db: Path) -> Iterator[tuple[subprocess.Popen[str], Client]]:
     process = harness_process(
         "mock", "--profile", "factorial-v1", "--port", "0", "--db", str(db),
-        "--time-scale", "0.0005",
+        "--time-scale", "0.0005", "--quiet",  # no line per attempt: nothing reads them here
     )  # fmt: skip
     assert process.stdout is not None
     try:

@@ -1,13 +1,19 @@
-"""The README's commands work as written: the profile commands pasted into a shell whose
-venv is activated, and the example receiver started by a Python outside the venv."""
+"""The README's commands work as written: the profile commands and the three walkthroughs
+pasted into a shell whose venv is activated, and the example receiver started by a Python
+outside the venv."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -23,6 +29,80 @@ def console_block(after: str) -> list[str]:
         for line in block.group(1).splitlines()
         if line.startswith("$ ")
     ]
+
+
+def sh_block(heading: str) -> str:
+    """The first ```sh block after the heading `heading`."""
+    section = README[README.index(heading) :]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block, f"no sh block after {heading!r}"
+    return block.group(1)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def pasted(script: str, timeout: float = 60) -> str:
+    """Run `script` as pasted into an activated bash, on free ports instead of the README's
+    8765, 9000 and 9001; its output. Whatever it leaves running is stopped."""
+    for port in ("8765", "9000", "9001"):
+        script = re.sub(rf"\b{port}\b", str(_free_port()), script)
+    process = subprocess.Popen(
+        ["bash", "-c", f". {ROOT / '.venv' / 'bin' / 'activate'}\n{script}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert process.returncode == 0, output
+    return output
+
+
+WALKTHROUGHS = {
+    "### A provider with a subscription API: Factorial": [
+        r"delivery 1 -> http://127\.0\.0\.1:\d+/hooks: delivered \(HTTP 200, 1 attempt",
+        r"the SDK lists 1 timeoff/leave/create http://127\.0\.0\.1:\d+/hooks",
+        r'"x-factorial-wh-challenge|delivery 1 \(timeoff/leave/create, event 1\)',
+    ],
+    "### A provider with a settings screen: Clockodo": [
+        r'"state": "active"',
+        r"delivery 1 -> http://127\.0\.0\.1:\d+/hooks: delivered \(HTTP 200, 1 attempt",
+        r"quota exceeded.*plan 'basic' allows 2 webhooks",
+    ],
+    "### A fire-and-forget provider: HireHop": [
+        r"/hooks: delivered \(HTTP 200, 1 attempt",
+        r"/nobody-listens: delivered \(connection error: connection refused, 1 attempt",
+    ],
+}
+
+
+@pytest.mark.parametrize("heading", list(WALKTHROUGHS))
+def test_each_walkthrough_runs_as_pasted(heading: str) -> None:
+    output = pasted(sh_block(heading))
+    for expected in WALKTHROUGHS[heading]:
+        assert re.search(expected, output), f"{expected!r} not in:\n{output}"
+    assert "Traceback" not in output
+    assert output.count("mock stopped") == 1  # `kill %1 %2` stopped it cleanly
+
+
+def test_the_secret_of_the_clockodo_walkthrough_is_in_the_mocks_own_output() -> None:
+    output = pasted(sh_block("### A provider with a settings screen: Clockodo"))
+    received = re.search(r"validation secret to enter at the provider: (\S+)", output)
+    assert received, output  # what the receiver got
+    logged = re.search(r"handshake of webhook 1: sent \S+ the secret (\S+);", output)
+    assert logged, output  # what the mock says it sent
+    assert logged.group(1) == received.group(1)
 
 
 def test_the_profile_commands_run_as_pasted_in_an_activated_shell() -> None:

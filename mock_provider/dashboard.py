@@ -76,10 +76,9 @@ def act(mock: Mock, action: str, form: Any) -> str:
     if verb == "redeliver":
         data = parse_json(form["data"]) if form.get("data", "").strip() else NO_DATA
         again = control.deliver_again(ident, data)
-        errors = again.get("schema_errors")
-        note = f" (it breaks the event's schema: {errors[0]})" if errors else ""
-        edited = "edited copy of " if data is not NO_DATA else ""
-        return f"delivery {again['delivery_id']} queued: an {edited}delivery {ident}{note}"
+        what = "an edited copy" if data is not NO_DATA else "a redelivery"
+        note = _schema_note(again.get("schema_errors"))
+        return f"delivery {again['delivery_id']} queued: {what} of delivery {ident}{note}"
     subscription, profile = control.find_subscription(ident)
     if verb == "validate":
         outcome = mock.subscriptions.validate(profile, subscription)
@@ -110,4 +109,10 @@ def _trigger(mock: Mock, form: Any) -> str:
     profile, event = form.get("profile") or None, form.get("type", "")
     fired = mock.control.fire(profile, event, data, {}, int(seed), source=source)
     count = sum(len(e["deliveries"]) for e in fired["events"])
-    return f"event {fired['event_id']} triggered: {count} delivery(ies)"
+    note = _schema_note(fired["schema_errors"])
+    return f"event {fired['event_id']} triggered: {count} delivery(ies){note}"
+
+
+def _schema_note(errors: list[str] | None) -> str:
+    """What a message adds when the payload sent breaks the event's schema (it is sent)."""
+    return f" (it breaks the event's schema: {errors[0]})" if errors else ""

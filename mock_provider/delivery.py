@@ -436,7 +436,7 @@ class Engine:
             delivery.event_id,
             subscription.target_url,
             number,
-            outcome.error or f"HTTP {outcome.status_code}",
+            _describe(attempt),
         )
         semantics = profile.semantics
         if semantics.fire_and_forget.enabled:

@@ -138,7 +138,8 @@ def test_hirehop_envelope_export_key_and_many_events() -> None:
         example = CATALOG.get("hirehop").event("invoice.status.updated").example()
         client.ok("POST", "/_mock/events", {"type": "invoice.status.updated", "data": example})
         client.ok("POST", "/_mock/events", {"type": "job.status.updated", "seed": 1})
-        first, second = endpoint.wait_for(2)
+        arrived = {r.json()["event"]: r for r in endpoint.wait_for(2)}  # in either order
+        first, second = arrived["invoice.status.updated"], arrived["job.status.updated"]
         body = first.json()
         assert body["export_key"] == "22u43mrjwe7u"
         assert second.json()["export_key"] == "22u43mrjwe7u"
@@ -200,7 +201,8 @@ def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
         )
         assert "1 delivery" in post("trigger", f"profile=clockodo&type=entry.stopped&data={data}")
         (delivery,) = client.settle()
-        assert "queued" in post(f"redeliver/{delivery['id']}", "")
+        again = post(f"redeliver/{delivery['id']}", "")
+        assert f"queued: a redelivery of delivery {delivery['id']}" in again
         client.settle()
         assert len(endpoint.deliveries()) == 2
         page = client.ok("GET", "/_mock/dashboard/")
@@ -208,6 +210,9 @@ def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
         assert "HTTP 200" in page
         assert "Redeliver" in page
         assert "malformed JSON" in post("trigger", "type=entry.stopped&data=%7B")
+        broken = post("trigger", "profile=clockodo&type=entry.stopped&data=%7B%22x%22%3A1%7D")
+        assert "it breaks the event's schema: " in broken  # sent all the same, but said
+        client.settle()
         # Without data: the profile's example by default, or a generated payload on request.
         assert "1 delivery" in post("trigger", "profile=clockodo&type=entry.stopped")
         assert "1 delivery" in post("trigger", "type=entry.stopped&payload=generated&seed=4")
@@ -215,7 +220,7 @@ def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
             "trigger", "type=entry.stopped&payload=fuzz"
         )
         client.settle()
-        example, generated = (r.json() for r in endpoint.deliveries()[2:4])
+        example, generated = (r.json() for r in endpoint.deliveries()[3:5])
         written = server.mock.profiles["clockodo"].event("entry.stopped").example()
         assert example["payload"].keys() == written["payload"].keys()
         assert example["token"] == endpoint.deliveries()[0].json()["token"]  # its own token

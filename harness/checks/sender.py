@@ -438,6 +438,10 @@ def gone_deactivates(run: SenderRun) -> None:
     for status in sorted(run.profile.semantics.gone.statuses):
         handle = run.subscribe(event, replies=[status])
         _delivered(run, handle, f"answered {status}")
+        # The sender reads the answer after the capture server has sent it: an event
+        # triggered before it shows the subscription ended races that answer, so wait for
+        # the state first (the check below still fails a sender that never shows it).
+        run.wait_until(lambda: _inactive(run, handle), timeout=run.window)
         run.trigger(handle)
         _expect_nothing(
             run,

@@ -7,6 +7,8 @@ run's first event; the per-event checks use every event of the run.
 
 from __future__ import annotations
 
+import functools
+
 from harness.capture import CapturedRequest, Reply
 from harness.checks import check
 from harness.errors import (
@@ -441,7 +443,7 @@ def gone_deactivates(run: SenderRun) -> None:
         # The sender reads the answer after the capture server has sent it: an event
         # triggered before it shows the subscription ended races that answer, so wait for
         # the state first (the check below still fails a sender that never shows it).
-        run.wait_until(lambda: _inactive(run, handle), timeout=run.window)
+        run.wait_until(functools.partial(_inactive, run, handle), timeout=run.window)
         run.trigger(handle)
         _expect_nothing(
             run,
@@ -472,7 +474,7 @@ def disable_after_exhaustion(run: SenderRun) -> None:
     handle = run.subscribe(_first(run), replies=[FAILURE] * attempts)
     run.trigger(handle)
     _retries(run, handle, attempts)
-    if not run.wait_until(lambda: _inactive(run, handle), timeout=run.window):
+    if not run.wait_until(functools.partial(_inactive, run, handle), timeout=run.window):
         raise WrongState(
             f"the subscription is still active after {attempts} failed attempts",
             expected="disabled (active flag false)",

@@ -23,7 +23,7 @@ from harness.errors import HarnessError
 from harness.mock_client import DEFAULT_API_KEY, DEFAULT_BASIC_AUTH
 from harness.profiles import Catalog, Profile, load_profiles
 from harness.targets import Resolver, TargetRule, system_resolver
-from mock_provider import auth, dashboard
+from mock_provider import auth, clock, dashboard
 from mock_provider.control import PREFIX, ControlApi
 from mock_provider.dashboard_page import HOME
 from mock_provider.delivery import Engine
@@ -45,6 +45,7 @@ class MockConfig:
     profiles: list[str]
     db: str | None = None
     time_scale: float = 1.0
+    clock: str = "real"  # or "virtual": see mock_provider.clock
     faults: list[str] = field(default_factory=list)
     allow_targets: list[str] = field(default_factory=list)
     plan: str | None = None
@@ -63,6 +64,13 @@ def _check(config: MockConfig, profiles: Iterable[Profile]) -> None:
         raise HarnessError("name at least one profile with --profile")
     if config.time_scale <= 0:
         raise HarnessError(f"--time-scale must be positive, not {config.time_scale}")
+    if config.clock not in clock.MODES:
+        raise HarnessError(f"--clock is real or virtual, not {config.clock!r}")
+    if config.clock == "virtual" and config.time_scale != 1.0:
+        raise HarnessError(
+            "--time-scale scales the real clock; a virtual clock moves only when advanced"
+            " (POST /_mock/clock), so leave --time-scale out"
+        )
     if config.timeout <= 0:
         raise HarnessError(f"the timeout must be positive, not {config.timeout}")
     if ":" not in config.basic_auth:
@@ -83,6 +91,7 @@ class Mock:
         self.profiles: dict[str, Profile] = {name: catalog.get(name) for name in config.profiles}
         _check(config, self.profiles.values())
         self.faults = Faults(config.faults)
+        self.clock = clock.make(config.clock, config.time_scale)
         rule = TargetRule.from_entries(config.allow_targets, resolver=config.resolver)
         self._idle = threading.Condition()
         self._active = 0
@@ -93,7 +102,7 @@ class Mock:
             self._tmpdir = tempfile.mkdtemp(prefix="hookconform-mock-")
             db = os.path.join(self._tmpdir, "mock.sqlite3")
         try:
-            self.store = Store(db)
+            self.store = Store(db, self.clock.now)
         except Exception as exc:  # sqlite3 errors: an unusable --db path
             self._cleanup()
             raise HarnessError(f"cannot open the database {db}: {exc}") from None
@@ -104,7 +113,7 @@ class Mock:
             self.profiles,
             self.faults,
             self.outbound,
-            time_scale=config.time_scale,
+            clock=self.clock,
             workers=config.workers,
         )
         self.subscriptions = Subscriptions(self.store, self.outbound, self.faults, plan=config.plan)

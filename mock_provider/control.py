@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from harness.profiles import Profile
 from harness.transport import FRAMING, header_problem
 from harness.wire import authenticate, stamp
 from mock_provider import control_openapi, routing, served_openapi
+from mock_provider.delivery import Advanced
 from mock_provider.faults import FAULTS, check_names
 from mock_provider.http_json import (
     MAX_DEPTH,
@@ -118,6 +118,34 @@ def apply_overrides(payload: Any, overrides: dict[str, Any]) -> Any:
             422, "too deeply nested", f"the payload would nest deeper than {MAX_DEPTH} levels"
         )
     return payload
+
+
+# How long an advance of the virtual clock waits for its attempts by default and at most (real
+# seconds), and how far one call may move it (about 31 years: a float's epoch stays exact to
+# the microsecond).
+WAIT_SECONDS = 30.0
+MAX_WAIT_SECONDS = 600.0
+MAX_ADVANCE_SECONDS = 1e9
+
+
+def _seconds(body: dict[str, Any], name: str, default: float, most: float) -> float:
+    value = field(body, name, (int, float), required=False, default=default)
+    if not 0 <= value <= most:
+        raise ApiError(400, "wrong value", f"{name!r} is from 0 to {most:g} seconds, not {value}")
+    return float(value)
+
+
+def _timestamp(text: str) -> float:
+    """An RFC 3339 date-time with its offset, as epoch seconds; 400 otherwise."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ApiError(
+            400, "wrong value", f"'to' is an RFC 3339 time with its offset, not {text!r}"
+        )
+    return moment.timestamp()
 
 
 class RowId(BaseConverter):
@@ -291,7 +319,7 @@ class ControlApi:
                 422, "unknown event type", f"{event_type!r} is not an event of {profile.name!r}"
             )
 
-        number, now = next(self._triggers), time.time()
+        number, now = next(self._triggers), self.mock.clock.now()
         generated: dict[int, Any] = {}  # by variant: a generated payload is the same for all
 
         def payload(variant: Profile, subscription: Subscription | None) -> Any:
@@ -472,6 +500,57 @@ class ControlApi:
         new_id = self.mock.engine.deliver_edited(delivery, subscription, data)
         errors = _errors_as_sent(variant, delivery.event_type, data)
         return {"delivery_id": new_id, "schema_errors": errors}
+
+    # the clock ------------------------------------------------------------------------
+
+    def clock(self, request: Request) -> Response:
+        return json_response(self.clock_view())
+
+    def clock_view(self, advanced: Advanced | None = None) -> dict[str, Any]:
+        """The clock: its mode, its time, and for a virtual one the attempts due and not yet
+        made and when the next falls due; after an advance, how it went."""
+        clock, engine = self.mock.clock, self.mock.engine
+        view: dict[str, Any] = {"mode": clock.mode, "now": _iso(clock.now()), "epoch": clock.now()}
+        if not clock.virtual:
+            return {**view, "time_scale": clock.scale}
+        next_due = self.mock.store.next_due()
+        view |= {
+            "in_flight": engine.in_flight() if advanced is None else advanced.in_flight,
+            "next_due": _iso(next_due) if next_due is not None else None,
+        }
+        if advanced is not None:
+            view |= {"to": _iso(advanced.to), "attempts": advanced.attempts, "done": advanced.done}
+        return view
+
+    def advance_clock(self, request: Request) -> Response:
+        body = read_object(request, self.mock.config.body_limit)
+        unknown = sorted(set(body) - {"advance_seconds", "to", "wait_seconds"})
+        if unknown:
+            raise ApiError(
+                400,
+                "unknown field",
+                f"{unknown[0]!r}: the body takes 'advance_seconds' or 'to', and 'wait_seconds'",
+            )
+        if ("advance_seconds" in body) == ("to" in body):
+            raise ApiError(400, "missing field", "give one of 'advance_seconds' and 'to'")
+        wait = _seconds(body, "wait_seconds", WAIT_SECONDS, MAX_WAIT_SECONDS)
+        if not self.mock.clock.virtual:
+            raise ApiError(
+                409,
+                "real clock",
+                "the mock runs on the real clock: start it with --clock virtual to advance it",
+            )
+        now = self.mock.clock.now()
+        if "to" in body:
+            to = _timestamp(field(body, "to", str))
+            if to < now:
+                raise ApiError(
+                    400, "wrong value", f"'to' is before the mock's time {_iso(now)}: time runs on"
+                )
+        else:
+            to = now + _seconds(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS)
+        advanced = self.mock.engine.advance(to, wait)
+        return json_response(self.clock_view(advanced))
 
     def notifications(self, request: Request) -> Response:
         found = self.mock.store.notifications()

@@ -2,8 +2,10 @@
 
 Every decision is keyed by the profile's semantic kinds: `retry` (enabled, max_attempts,
 window_seconds, schedule, retry_on, on_exhaustion, notify_at_retries), `gone` (statuses,
-action), `fire_and_forget`, `authenticity` (through harness.wire). Every schedule and window
-is multiplied by `time_scale`, so a test with 0.001 sees "retry after 5 min" after 0.3 s.
+action), `fire_and_forget`, `authenticity` (through harness.wire). Time is the mock's clock
+(`mock_provider.clock`): on the real one every schedule and window is multiplied by its
+scale, so a test with 0.001 sees "retry after 5 min" after 0.3 s; a virtual one stands still
+until `advance` moves it from one due attempt to the next.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from harness import pointers
 from harness.profiles import Profile
 from harness.semantics import RetryRule
 from harness.wire import WireRequest, delivery_request, encode
+from mock_provider.clock import Clock, VirtualClock
 from mock_provider.faults import Fault, Faults
 from mock_provider.outbound import Outbound, Outcome, activity, logged_attempt
 from mock_provider.store import Attempt, Delivery, Record, Store, Subscription
@@ -33,7 +36,8 @@ log = logging.getLogger(__name__)
 
 # How long the out-of-order fault holds a delivery waiting for a newer one to overtake it, and
 # how far past the latency promise the slow fault holds a first attempt. Not scaled: it must
-# stay well past the sender suite's latency slack (1.5 s) at any time scale.
+# stay well past the sender suite's latency slack (1.5 s) at any time scale. (On a virtual
+# clock these are virtual seconds too: they cost nothing.)
 OUT_OF_ORDER_HOLD = 3.0
 OUT_OF_ORDER_GAP = 0.05
 
@@ -144,6 +148,21 @@ class Fired:
 
 
 @dataclass(frozen=True)
+class Advanced:
+    """Where an advance of the virtual clock got to: the time now and the time asked for,
+    the attempts made on the way, and those due and not yet made when it stopped waiting."""
+
+    now: float
+    to: float
+    attempts: int
+    in_flight: int
+
+    @property
+    def done(self) -> bool:
+        return self.now >= self.to and self.in_flight == 0
+
+
+@dataclass(frozen=True)
 class _Done:
     """A worker is through with a delivery: once logged, it may be claimed again."""
 
@@ -160,14 +179,14 @@ class Engine:
         faults: Faults,
         outbound: Outbound,
         *,
-        time_scale: float = 1.0,
+        clock: Clock | None = None,
         workers: int = 8,
     ) -> None:
         self.store = store
         self.profiles = profiles
         self.faults = faults
         self.outbound = outbound
-        self.time_scale = time_scale
+        self.clock = clock or Clock()
         self.workers = workers
         self.reserve = max(1, workers // 4)  # workers kept for origins that have none busy
         # Attempts are logged by one writer thread, many per transaction (group commit); a
@@ -182,6 +201,7 @@ class Engine:
         self._wake = threading.Condition()
         self._stopping = False
         self._threads: list[threading.Thread] = []
+        self._worked = 0  # deliveries the workers have been through (an advance counts them)
 
     # life cycle -----------------------------------------------------------------------
 
@@ -273,7 +293,7 @@ class Engine:
         event), and each distinct body is one event. The event's declared headers get values
         from their schemas; `headers` overrides them.
         """
-        now = time.time()
+        now = self.clock.now()
         targets = [
             s
             for s in self.store.subscriptions(profile.name)
@@ -291,10 +311,13 @@ class Engine:
         if not bodies:
             bodies.append((profile, payload(profile, None), []))
         hold = Fault.OUT_OF_ORDER in self.faults
-        due = now + (OUT_OF_ORDER_HOLD if hold else 0.0)
+        promise = (profile.semantics.latency.max_seconds or 0.0) * self.clock.scale
+        # On a virtual clock the promise is the provider's own (no scale): a hold inside it
+        # would go unseen, so there the out-of-order hold starts after it.
+        holding = OUT_OF_ORDER_HOLD + (promise if self.clock.virtual else 0.0)
+        due = now + (holding if hold else 0.0)
         if Fault.SLOW in self.faults:
             # Past the promise however it is scaled, by as much as the out-of-order hold.
-            promise = (profile.semantics.latency.max_seconds or 0.0) * self.time_scale
             due = max(due, now + promise + OUT_OF_ORDER_HOLD)
         fired: list[Fired] = []
         for variant, body, members in bodies:
@@ -330,12 +353,53 @@ class Engine:
     def deliver_edited(self, delivery: Delivery, subscription: Subscription, payload: Any) -> int:
         """A new event of `delivery`'s type and headers carrying `payload`, delivered to
         `subscription` alone, due now."""
-        target = (subscription.id, subscription.target_url, time.time())
+        target = (subscription.id, subscription.target_url, self.clock.now())
         _, made = self.store.add_event(
             delivery.profile, delivery.event_type, payload, [target], delivery.headers
         )
         self.wake()
         return made[0]
+
+    # the virtual clock ------------------------------------------------------------------
+
+    def advance(self, to: float, wait: float) -> Advanced:
+        """Move the virtual clock to `to`, making every attempt that falls due on the way at
+        the time it falls due, in schedule order: the clock stops at each due time until the
+        attempts due by then are made and logged (a failed one schedules its retry from
+        there), then moves to the next. Returns when the clock is at `to`, or after `wait`
+        real seconds with the clock where it got to and the attempts still in flight."""
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise TypeError("only a virtual clock is advanced")
+        deadline = time.monotonic() + wait
+        with self._wake:
+            worked = self._worked
+            while True:
+                left = deadline - time.monotonic()
+                if not self._wake.wait_for(self._settled, timeout=max(left, 0.0)):
+                    break
+                next_due = self.store.next_due()
+                if next_due is None or next_due > to:
+                    clock.move_to(to)
+                    break
+                clock.move_to(next_due)
+                self._wake.notify_all()
+            return Advanced(clock.now(), to, self._worked - worked, self._in_flight())
+
+    def _settled(self) -> bool:
+        """Nothing claimed and nothing owed that is due (with `_wake` held)."""
+        if self._claimed:
+            return False
+        next_due = self.store.next_due()
+        return next_due is None or next_due > self.clock.now()
+
+    def _in_flight(self) -> int:
+        return max(len(self._claimed), self.store.due_count(self.clock.now()))
+
+    def in_flight(self) -> int:
+        """The attempts due now and not yet logged."""
+        with self._wake:
+            return self._in_flight()
 
     # the outbox -------------------------------------------------------------------------
 
@@ -349,7 +413,7 @@ class Engine:
             with self._wake:
                 if self._stopping:
                     return
-                now = time.time()
+                now = self.clock.now()
                 room = most - len(self._claimed)
                 due = self.store.due(now, room, depth, low, self._claimed, after) if room else []
                 if not due:
@@ -404,6 +468,7 @@ class Engine:
                 self._record(delivery_id, None, status="failed")
             finally:
                 with self._wake:
+                    self._worked += 1
                     self._busy[origin] -= 1
                     self._wake.notify_all()
                 self._log.put(_Done(delivery_id))
@@ -428,7 +493,7 @@ class Engine:
         outcome = self.outbound.send(
             subscription.target_url, request, redirects=profile.semantics.redirects
         )
-        attempt = logged_attempt(number, request, outcome)
+        attempt = logged_attempt(number, request, outcome, self.clock.now())
         activity.info(
             "delivery %s (%s, event %s) to %s, attempt %s: %s",
             delivery_id,
@@ -457,9 +522,8 @@ class Engine:
                 again = self.outbound.send(
                     subscription.target_url, request, redirects=profile.semantics.redirects
                 )
-                self._record(
-                    delivery_id, logged_attempt(number + 1, request, again), status="delivered"
-                )
+                made = logged_attempt(number + 1, request, again, self.clock.now())
+                self._record(delivery_id, made, status="delivered")
             return
         self._failed(delivery, attempt, subscription, retry)
 
@@ -505,7 +569,7 @@ class Engine:
         if not retry.enabled or Fault.NO_RETRY in self.faults:
             self._record(delivery.id, attempt, status="failed", notifications=notifications)
             return
-        next_due = time.time() + retry.delay(number) * self.time_scale
+        next_due = self.clock.now() + retry.delay(number) * self.clock.scale
         # The window is measured on the schedule's own clock (the next attempt's offset from
         # the event), so the time the attempts themselves take does not shorten it.
         if not retry.exhausted(number):

@@ -135,11 +135,12 @@ def _ms(started: float) -> float:
 activity = logging.getLogger("mock_provider.activity")
 
 
-def logged_attempt(number: int, request: WireRequest, outcome: Outcome) -> Attempt:
-    """An HTTP attempt as the store logs it: the request sent and what it came to."""
+def logged_attempt(number: int, request: WireRequest, outcome: Outcome, at: float) -> Attempt:
+    """An HTTP attempt as the store logs it: the request sent, what it came to, and `at`, the
+    time it was made on the mock's clock."""
     return Attempt(
         number=number,
-        at=time.time(),
+        at=at,
         status_code=outcome.status_code,
         duration_ms=outcome.duration_ms,
         error=outcome.error,

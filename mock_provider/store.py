@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -248,8 +248,11 @@ def _attempt(row: sqlite3.Row, number: int) -> Attempt:
 class Store:
     """One SQLite connection shared by the server's threads, one writer at a time."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
+        """`clock` dates every row the store writes itself (the mock's clock: see
+        mock_provider.clock)."""
         self.path = path
+        self.now = clock
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -349,7 +352,7 @@ class Store:
                     pending_secret,
                     json.dumps(dict(scope or {})),
                     json.dumps(dict(object or {})),
-                    time.time(),
+                    self.now(),
                 ),
             )
             row_id = cursor.lastrowid
@@ -464,7 +467,7 @@ class Store:
         headers: Mapping[str, str] | None = None,
     ) -> tuple[int, list[int]]:
         """Record an event and one pending delivery per (subscription, url, due time)."""
-        now = time.time()
+        now = self.now()
         deliveries = []
         with self.transaction() as db:
             cursor = db.execute(
@@ -506,7 +509,7 @@ class Store:
         """A new pending delivery of the same event to the same subscription, due now."""
         delivery = self.delivery(delivery_id)
         assert delivery is not None
-        now = time.time()
+        now = self.now()
         with self.transaction() as db:
             return self._add_delivery(
                 db, delivery.event_id, delivery.subscription_id, target_url, now, now
@@ -571,6 +574,10 @@ class Store:
         )
         return rows[0]["due"] if rows else None
 
+    def due_count(self, now: float) -> int:
+        """How many owed attempts are due at `now`."""
+        return self._query("SELECT COUNT(*) AS n FROM outbox WHERE due <= ?", (now,))[0]["n"]
+
     def owed(self) -> int:
         return self._query("SELECT COUNT(*) AS n FROM outbox")[0]["n"]
 
@@ -629,7 +636,7 @@ class Store:
             db.execute(
                 "UPDATE outbox SET due = ? WHERE delivery_id = ?", (record.next_due, delivery_id)
             )
-        now = time.time()
+        now = self.now()
         for subscription_id, kind, message in record.notifications:
             db.execute(
                 "INSERT INTO notifications (subscription_id, delivery_id, kind, message, at)"

@@ -235,7 +235,7 @@ class Subscriptions:
         if sent is None:
             return
         kind = profile.semantics.handshake.kind
-        attempt = logged_attempt(1, sent.request, sent.outcome)
+        attempt = logged_attempt(1, sent.request, sent.outcome, self.store.now())
         self.store.add_handshake(
             subscription.id, kind, sent.secret, subscription.target_url, attempt
         )

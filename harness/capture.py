@@ -21,7 +21,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -60,7 +60,7 @@ class CapturedRequest:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     truncated: bool
-    arrived: float  # time.monotonic(), to measure delays between attempts
+    arrived: float  # on the capture's clock (monotonic or virtual): delays between attempts
     arrived_at: datetime
     status: int  # what the capture answered
 
@@ -86,6 +86,9 @@ class CaptureServer:
         self._scripts: dict[str | None, deque[Reply]] = {}
         self._defaults: dict[str | None, Reply] = {None: Reply()}
         self._server = BackgroundServer(self._app, host=host, port=port)
+        # What dates each arrival (`CapturedRequest.arrived`): the monotonic clock, or the
+        # virtual clock of the mock the sender suite drives (harness.virtual_clock).
+        self.clock: Callable[[], float] = time.monotonic
 
     # Lifecycle.
 
@@ -209,7 +212,7 @@ class CaptureServer:
             headers=tuple(request.headers.items()),
             body=body,
             truncated=truncated,
-            arrived=time.monotonic(),
+            arrived=self.clock(),
             arrived_at=datetime.now(UTC),
             status=reply.status,
         )

@@ -129,6 +129,9 @@ def expected_delays(profile: Profile, retries: int, time_scale: float) -> list[f
     return [delay * time_scale for delay in profile.semantics.retry.delays(retries)]
 
 
+EXACT = 0.001  # seconds: how far from the schedule a gap on a virtual clock may be (float dust)
+
+
 def schedule_problems(
     profile: Profile,
     arrivals: Sequence[float],
@@ -136,11 +139,13 @@ def schedule_problems(
     *,
     tolerance: float = 0.5,
     slack: float = 0.25,
+    exact: bool = False,
 ) -> list[str]:
     """Whether the gaps between `arrivals` follow the retry schedule.
 
     A gap may be up to `tolerance` (relative) plus `slack` seconds later than scheduled, and
-    no earlier than scheduled minus `tolerance`: a sender must not retry early.
+    no earlier than scheduled minus `tolerance`: a sender must not retry early. `exact` (a
+    virtual clock): each gap is the scheduled one to the millisecond.
     """
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     problems = []
@@ -148,6 +153,8 @@ def schedule_problems(
         zip(gaps, expected_delays(profile, len(gaps), time_scale), strict=True), start=1
     ):
         low, high = expected * (1 - tolerance), expected * (1 + tolerance) + slack
+        if exact:
+            low, high = expected - EXACT, expected + EXACT
         if not low <= gap <= high:
             problems.append(
                 f"retry {index} came {gap:.3f} s after the previous attempt, "

@@ -87,17 +87,19 @@ class MockClient:
         except TransportError as exc:
             raise TargetUnreachable(f"cannot reach the mock at {self.url}: {exc}") from None
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    def call(
+        self, method: str, path: str, body: Any = None, *, timeout: float = TIMEOUT
+    ) -> tuple[int, Any]:
         """(status, the answer as JSON or text); `HarnessError` when none came."""
         try:
-            answer = call_json(self.http, self._at(path), method, body=body, timeout=TIMEOUT)
+            answer = call_json(self.http, self._at(path), method, body=body, timeout=timeout)
         except TransportError as exc:
             raise HarnessError(f"the mock's control API failed: {method} {path}: {exc}") from None
         return answer.status, answer.parsed()
 
-    def checked(self, method: str, path: str, body: Any = None) -> Any:
+    def checked(self, method: str, path: str, body: Any = None, *, timeout: float = TIMEOUT) -> Any:
         """The answer of a call that must succeed; `HarnessError` with the mock's reason."""
-        status, answer = self.call(method, path, body)
+        status, answer = self.call(method, path, body, timeout=timeout)
         if not 200 <= status < 300:
             detail = answer.get("detail", answer) if isinstance(answer, dict) else answer
             raise HarnessError(f"the mock refused {method} {CONTROL}{path} ({status}): {detail}")

@@ -5,7 +5,8 @@ way to make subscriptions (the sender's subscription API from the profile, a hoo
 provider's control API for settings-screen providers, or a user's `--subscribe-cmd`), the way
 to make the sender emit an event (`--trigger CMD`, `--trigger-url URL`, or the mock's control
 API when `--api` is a mock), and the clock: every window and delay the profile promises is
-multiplied by the time scale the sender runs on.
+multiplied by the time scale the sender runs on, or, when `--api` is a hookconform mock on
+a virtual clock, the suite advances that clock instead of waiting (harness.virtual_clock).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from harness.report import Interrupted, Progress, Report, Result, now_iso, profi
 from harness.subscriber import ApiResponse, ApiSubscription, SubscriptionClient
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError, call_json
+from harness.virtual_clock import VirtualClock
 
 SUCCESS = 200
 GONE = (404, 410)  # a delete that finds nothing to delete: it is gone already
@@ -48,6 +50,10 @@ GONE = (404, 410)  # a delete that finds nothing to delete: it is gone already
 # given: long enough for a sender that queues its deliveries, short enough that a missing one
 # costs a run seconds, not minutes.
 DEFAULT_WINDOW = 10.0
+# On a virtual clock, how long (real seconds) to wait for a request the advance did not bring:
+# the advance returns once the mock has its answer, and the capture server records a request
+# before it answers, so what was due is there already; this is only a grace for the rest.
+ARRIVED = 0.5
 
 
 class Blocked(Exception):
@@ -104,6 +110,7 @@ class Handle:
     webhook_id: Any = None  # through a mock's control API
     created: ApiResponse | None = None
     handshakes: int = 0  # requests to the path that were handshakes, not deliveries
+    taken: int = 0  # deliveries a check has waited for: what arrives beyond them is extra
 
 
 @dataclass
@@ -161,6 +168,8 @@ class SenderRun:
             self._connect(profile, options)
             # Last, so that a refusal above leaves no listening socket behind.
             self.capture = _capture_server(options.callback_host)
+            if self.virtual is not None:
+                self.capture.clock = self.virtual.now
         except BaseException:
             self.http.close()
             raise
@@ -172,6 +181,12 @@ class SenderRun:
         self.api = pin(options.api) if options.api else None
         self.trigger_target = pin(options.trigger_url) if options.trigger_url else None
         self.mock = MockClient.detect(self.api, self.http) if self.api else None
+        self.virtual = VirtualClock.detect(self.mock) if self.mock is not None else None
+        if self.virtual is not None and options.time_scale != 1.0:
+            raise HarnessError(
+                f"--time-scale does not apply: the mock at {options.api} runs a virtual clock,"
+                " which the suite advances itself"
+            )
         self.mock_profile = self._mock_profile()
         headers, basic_auth = dict(options.headers), options.basic_auth
         if self.mock is not None and not headers and not basic_auth:
@@ -311,6 +326,15 @@ class SenderRun:
         return seconds * self.options.time_scale
 
     @property
+    def exact(self) -> bool:
+        """Whether time is the mock's virtual clock: schedules are checked with no slack."""
+        return self.virtual is not None
+
+    def now(self) -> float:
+        """The time on the run's clock (monotonic, or the mock's virtual time)."""
+        return self.virtual.now() if self.virtual is not None else time.monotonic()
+
+    @property
     def window(self) -> float:
         """How long to wait for something that should arrive (or should not)."""
         if self.options.window is not None:
@@ -331,7 +355,13 @@ class SenderRun:
 
     @property
     def quiet_window(self) -> float:
-        """How long to watch for something that must not arrive."""
+        """How long to watch for something that must not arrive. On a virtual clock: the
+        window and the whole retry schedule after it, which costs nothing to pass."""
+        if self.virtual is not None:
+            retry = self.profile.semantics.retry
+            if not self.profile.semantics.retries_apply:
+                return self.window
+            return self.window + (retry.window_seconds or retry.offset(retry.max_attempts or 1))
         return min(self.window, 1.0) if self.options.window is None else self.options.window
 
     # Events.
@@ -471,7 +501,7 @@ class SenderRun:
             # the change) is not delivery latency. A delivery sent during the trigger counts
             # as at once.
             self.trigger(handle)
-            triggered = time.monotonic()
+            triggered = self.now()
             try:
                 request = self.deliveries(handle, 1)[0]
             except TimeoutError:
@@ -616,19 +646,32 @@ class SenderRun:
     def arrivals(
         self, handle: Handle, count: int, timeout: float | None = None
     ) -> list[CapturedRequest]:
-        """The first `count` requests to the handle's path; TimeoutError when they do not come."""
-        return self.capture.wait_for(count, timeout or self.window, path=handle.path)[:count]
+        """The first `count` requests to the handle's path; TimeoutError when they do not come.
+        On a virtual clock the attempts due now are made first, then, if they are not enough,
+        the clock is advanced by `timeout` (by then whatever was due has arrived)."""
+        timeout = timeout or self.window
+        if self.virtual is not None:
+            for step in (0.0, timeout):
+                self.virtual.advance(step)
+                if len(self.capture.requests_for(handle.path)) >= count:
+                    break
+        timeout = self.patience(timeout)
+        return self.capture.wait_for(count, timeout, path=handle.path)[:count]
 
     def deliveries(
         self, handle: Handle, count: int, timeout: float | None = None
     ) -> list[CapturedRequest]:
         """The first `count` deliveries (handshake requests left out); TimeoutError when late."""
         wanted = handle.handshakes + count
-        return self.arrivals(handle, wanted, timeout)[handle.handshakes : wanted]
+        found = self.arrivals(handle, wanted, timeout)[handle.handshakes : wanted]
+        handle.taken = max(handle.taken, count)
+        return found
 
     def quiet(self, handle: Handle, seconds: float | None = None) -> list[CapturedRequest]:
-        """Watch the handle's path for `seconds`; what arrived meanwhile (should be nothing)."""
-        return self.quiet_path(handle.path, seconds)
+        """Watch the handle's path for `seconds`; what arrived beyond the deliveries a check
+        waited for, meanwhile or before (should be nothing)."""
+        self.quiet_path(handle.path, seconds)
+        return self.received(handle)[handle.handshakes + handle.taken :]
 
     def spare_path(self) -> str:
         """A capture path no subscription uses (a redirect's Location)."""
@@ -637,16 +680,28 @@ class SenderRun:
     def quiet_path(self, path: str, seconds: float | None = None) -> list[CapturedRequest]:
         """Watch `path` for `seconds` (the quiet window); what arrived there meanwhile."""
         before = len(self.capture.requests_for(path))
-        time.sleep(self.quiet_window if seconds is None else seconds)
+        seconds = self.quiet_window if seconds is None else seconds
+        if self.virtual is not None:
+            self.virtual.advance(seconds)
+        else:
+            time.sleep(seconds)
         return self.capture.requests_for(path)[before:]
 
     def received(self, handle: Handle) -> list[CapturedRequest]:
         """Every request to the handle's path so far, handshake requests included."""
         return self.capture.requests_for(handle.path)
 
+    def patience(self, timeout: float) -> float:
+        """How long, in real seconds, to wait for what should come within `timeout` on the
+        run's clock: on a virtual clock it has come once the advance returned, so a short
+        grace for the last bytes (a virtual window of minutes is no real wait)."""
+        return min(timeout, ARRIVED) if self.virtual is not None else timeout
+
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Poll `predicate` until it holds or `timeout` passes (for states the API shows)."""
-        deadline = time.monotonic() + timeout
+        if self.virtual is not None:
+            self.virtual.advance(0.0)  # what is due now is made first
+        deadline = time.monotonic() + self.patience(timeout)
         while True:
             if predicate():
                 return True
@@ -691,6 +746,10 @@ def run_sender(
             interrupted = True
     progress.finish()
     notes = [f"window: {run.window:g} s, {run.window_from}"]
+    if run.exact:
+        notes.append(
+            "clock: the mock's virtual clock, advanced by the suite (schedules checked exactly)"
+        )
     report = Report(
         suite="sender",
         profile=profile_block(profile),
@@ -699,6 +758,7 @@ def run_sender(
             "events": events,
             "checks": [c.id for c in chosen],
             "time_scale": options.time_scale,
+            "clock": "virtual" if run.exact else "real",
             "window_seconds": run.window,
             "window_from": run.window_from,
             "mock_provider": run.mock is not None,

@@ -10,6 +10,7 @@ import contextlib
 import json
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -41,6 +42,7 @@ from mock_provider.faults import FAULTS
 
 if TYPE_CHECKING:
     from harness.report import Progress, Report
+    from mock_provider.clock import Clock
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -343,6 +345,15 @@ FAULT_LINES = "\n".join(f"  {name:<20}{line}" for name, line in FAULTS.items())
     help="Multiply every retry schedule and window by this (0.001: 5 min = 0.3 s).",
 )
 @click.option(
+    "--clock",
+    "clock",
+    default="real",
+    show_default=True,
+    type=click.Choice(["real", "virtual"]),
+    help="virtual: time stands still until POST /_mock/clock advances it; every attempt "
+    "due on the way is made at its exact time (no --time-scale then).",
+)
+@click.option(
     "--timeout",
     default=10.0,
     show_default=True,
@@ -397,6 +408,7 @@ def mock(
     port: int,
     db: str | None,
     time_scale: float,
+    clock: str,
     timeout: float,
     faults: Sequence[str],
     allow_targets: Sequence[str],
@@ -415,6 +427,7 @@ def mock(
       hookconform mock --profile clockodo
       hookconform mock --profile factorial --profile hirehop --port 0
       hookconform mock --profile resthooks --time-scale 0.001 --db mock.sqlite3
+      hookconform mock --profile factorial --clock virtual
     """
     import faulthandler
     import signal
@@ -427,6 +440,7 @@ def mock(
         profiles=list(profiles),
         db=db,
         time_scale=time_scale,
+        clock=clock,
         timeout=timeout,
         faults=list(faults),
         allow_targets=list(allow_targets),
@@ -453,13 +467,18 @@ def mock(
     click.echo(f"              (OpenAPI: {server.control_url}/openapi.json)")
     click.echo(f"dashboard:    {server.dashboard_url}")
     click.echo(f"database:     {server.mock.store.path}")
+    if server.mock.clock.virtual:
+        click.echo(
+            f"clock:        virtual, standing still; move it with POST {server.control_url}/clock"
+            ' {"advance_seconds": 3600}'
+        )
     click.echo(
         "Ctrl-C stops the mock. What it sends and gets back:"
         if not quiet
         else "Ctrl-C stops the mock."
     )
     if not quiet:
-        _print_activity()
+        _print_activity(server.mock.clock)
     try:
         while not stop.wait(0.5):
             pass
@@ -470,14 +489,18 @@ def mock(
     click.echo("mock stopped")
 
 
-def _print_activity() -> None:
-    """Print the mock's activity lines (each attempt, each handshake with its secret)."""
+def _print_activity(clock: Clock) -> None:
+    """Print the mock's activity lines (each attempt, each handshake with its secret), each
+    dated by the mock's clock: on a virtual one, the date too (an advance crosses days)."""
     import logging
 
     from mock_provider.outbound import activity
 
+    shown = "%Y-%m-%d %H:%M:%S" if clock.virtual else "%H:%M:%S"
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
+    formatter = logging.Formatter("%(asctime)s  %(message)s", shown)
+    formatter.converter = lambda _: time.localtime(clock.now())
+    handler.setFormatter(formatter)
     activity.addHandler(handler)
     activity.setLevel(logging.INFO)
     activity.propagate = False

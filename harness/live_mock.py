@@ -6,6 +6,9 @@
     [delivery] = mock.wait_for_deliveries(1, timeout=5)
     mock.stop()
 
+With `clock="virtual"` time stands still until `mock.advance(seconds)` moves it: the retries
+that fall due on the way are made at their exact times before it returns.
+
 Subscriptions go through the profile's own subscription API (the profile's OpenAPI and its
 `semantics.subscription` roles, with the mock's default credentials) or, for providers
 configured in a settings screen, through the mock's control API, as a person would.
@@ -154,6 +157,28 @@ class LiveMock:
         query = {"subscription": subscription, "event": event, "status": status}
         given = "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
         return self.control.checked("GET", f"/deliveries?{given}")["deliveries"]
+
+    def clock(self) -> dict[str, Any]:
+        """The mock's clock: `mode`, `now`, and for a virtual one `in_flight` and `next_due`."""
+        return self.control.checked("GET", "/clock")
+
+    def advance(self, seconds: float, *, wait_seconds: float = 30.0) -> dict[str, Any]:
+        """Advance a virtual clock (`clock="virtual"`) by `seconds`: every attempt that falls
+        due on the way is made at the time it falls due, and the call returns once they are
+        logged. `HarnessError` on the real clock, or when the attempts are still in flight
+        after `wait_seconds` of real time (a receiver slower than that)."""
+        if self.server.mock.clock.mode != "virtual":
+            raise HarnessError(
+                "advance() needs a virtual clock: start the mock with clock='virtual'"
+            )
+        body = {"advance_seconds": seconds, "wait_seconds": wait_seconds}
+        answer = self.control.checked("POST", "/clock", body)
+        if not answer["done"]:
+            raise HarnessError(
+                f"{answer['in_flight']} attempt(s) still in flight after {wait_seconds:g} s;"
+                f" the clock stopped at {answer['now']}"
+            )
+        return answer
 
     def wait_for_deliveries(
         self, count: int, timeout: float = 5.0, **filters: Any

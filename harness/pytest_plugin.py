@@ -364,7 +364,8 @@ def make_hookconform_mock(
     _hookconform_servers: tuple[ExitStack, ExitStack],
 ) -> Callable[..., Any]:
     """A factory of started mock providers, all stopped at the end of the session:
-    `make_hookconform_mock(profile=NAME, time_scale=1.0, faults=[...], plan=None)`.
+    `make_hookconform_mock(profile=NAME, time_scale=1.0, faults=[...], plan=None)`, or
+    `clock="virtual"` for a clock that `mock.advance(seconds)` moves.
 
     The profile defaults to `--hookconform-profile`; any other `MockConfig` field (e.g.
     `timeout=`) may be given too.
@@ -398,7 +399,8 @@ def make_hookconform_mock(
 @pytest.fixture(scope="session")
 def hookconform_mock_options() -> dict[str, Any]:
     """The options of the mock behind `hookconform_mock` (profile=, time_scale=, faults=,
-    plan=); override to change them. Empty: `--hookconform-profile`, real time."""
+    plan=, clock="virtual"); override to change them. Empty: `--hookconform-profile`, real
+    time."""
     return {}
 
 
@@ -413,6 +415,7 @@ def _hookconform_session_mock(
 def hookconform_mock(_hookconform_session_mock: Any) -> Any:
     """A mock provider with no subscriptions, events or deliveries and only its configured
     faults: `.url`, `.subscribe(event, url)`, `.trigger(event, data=None, set=None)`,
-    `.deliveries(...)`, `.wait_for_deliveries(n, timeout)`, `.validate(webhook_id)`."""
+    `.deliveries(...)`, `.wait_for_deliveries(n, timeout)`, `.validate(webhook_id)`, and on
+    a virtual clock `.advance(seconds)` (its time carries on from test to test)."""
     _hookconform_session_mock.reset()
     return _hookconform_session_mock

@@ -230,6 +230,13 @@ class Client:
             assert time.monotonic() < deadline, f"deliveries still pending: {found}"
             time.sleep(0.01)
 
+    def advance(self, seconds: float, wait: float = WAIT) -> dict[str, Any]:
+        """Advance a virtual clock by `seconds`; the answer once every attempt due is made."""
+        body = {"advance_seconds": seconds, "wait_seconds": wait}
+        answer = self.ok("POST", "/_mock/clock", body)
+        assert answer["done"], answer
+        return answer
+
     def close(self) -> None:
         self.http.clear()
 
@@ -241,7 +248,8 @@ def basic(user_password: str) -> dict[str, str]:
 @contextmanager
 def running(*profiles: str, **options: Any) -> Iterator[tuple[MockServer, Client]]:
     """A mock on a free port with a small time scale, and a client for it."""
-    options.setdefault("time_scale", SCALE)
+    if options.get("clock") != "virtual":  # a virtual clock has no scale
+        options.setdefault("time_scale", SCALE)
     options.setdefault("timeout", 2.0)
     options.setdefault("resolver", resolver())
     catalog = None if options.get("specs") else bundled()

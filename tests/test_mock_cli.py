@@ -36,6 +36,8 @@ def test_mock_help_lists_every_fault_with_one_line() -> None:
         (["--profile", "clockodo", "--fault", "teleport"], "teleport"),
         (["--profile", "clockodo", "--basic-auth", "nocolon"], "USER:PASSWORD"),
         (["--profile", "clockodo", "--time-scale", "0"], "time-scale"),
+        (["--profile", "clockodo", "--clock", "virtual", "--time-scale", "0.1"], "leave --time"),
+        (["--profile", "clockodo", "--clock", "sundial"], "sundial"),
     ],
 )
 def test_mock_refuses_bad_options_with_one_line(args: list[str], message: str) -> None:

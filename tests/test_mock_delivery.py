@@ -6,11 +6,15 @@ from __future__ import annotations
 import itertools
 import socket
 import time
+from datetime import datetime
 
 import pytest
 from mock_support import receiver, running
 
+from harness.profiles import load_profiles
 from harness.wire import sign
+
+CATALOG = load_profiles()
 
 FACTORIAL = "/api/v2/resources/api_public/webhook_subscriptions"
 KEY = {"x-api-key": "test-api-key"}
@@ -109,8 +113,17 @@ def test_resthooks_gives_up_after_about_a_day_and_deactivates() -> None:
         assert client.ok("GET", f"/api/v1/subscription/{sub['id']}/")["active"] is False
 
 
+def _offsets(delivery: dict) -> list[float]:
+    """Each attempt's time on the mock's clock, in seconds from the first."""
+    times = [datetime.fromisoformat(a["at"]).timestamp() for a in delivery["attempts"]]
+    return [round(t - times[0], 3) for t in times]
+
+
 def test_factorial_twenty_attempts_then_disabled_with_notifications() -> None:
-    with receiver(status=500) as endpoint, running("factorial", time_scale=1e-5) as (_, client):
+    """On a virtual clock an advance of 48 h makes the whole schedule, each attempt logged at
+    the time it fell due, and the subscription is disabled."""
+    retry = CATALOG.get("factorial").semantics.retry
+    with receiver(status=500) as endpoint, running("factorial", clock="virtual") as (_, client):
         sub = client.ok(
             "POST",
             FACTORIAL,
@@ -122,9 +135,15 @@ def test_factorial_twenty_attempts_then_disabled_with_notifications() -> None:
             headers=KEY,
         )
         client.ok("POST", "/_mock/events", {"type": "ats/candidate/create", "data": {"id": 1}})
+        client.advance(0)  # the first attempt is made at once; then the clock stands still
+        (delivery,) = client.deliveries()
+        assert [len(delivery["attempts"]), delivery["status"]] == [1, "pending"]
+        advanced = client.advance(48 * 3600)
+        assert advanced["attempts"] == 19
         (delivery,) = client.settle()
         assert delivery["status"] == "failed"
-        assert len(delivery["attempts"]) == 20
+        assert _offsets(delivery) == [retry.offset(n) for n in range(20)]
+        assert len(endpoint.wait_for(20)) == 20
         assert client.ok("GET", f"{FACTORIAL}/{sub['id']}", headers=KEY)["enabled"] is False
         notes = client.ok("GET", "/_mock/notifications")["notifications"]
         retries = [n["message"].split()[1] for n in notes if n["kind"] == "retry-failed"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import pytest
-from mock_support import SCALE, receiver, running
+from mock_support import receiver, running
 
 from harness.profiles import load_profiles
 from mock_provider.app import Mock, MockConfig
-from mock_provider.delivery import OUT_OF_ORDER_HOLD
+from mock_provider.delivery import OUT_OF_ORDER_GAP, OUT_OF_ORDER_HOLD
 from mock_provider.faults import FAULTS, Fault, Faults, UnknownFaultError, check_names
 
 CATALOG = load_profiles()
@@ -124,10 +125,16 @@ def test_duplicate_delivery() -> None:
 
 
 def test_out_of_order() -> None:
-    with receiver() as endpoint, running("factorial-v1", faults=["out-of-order"]) as (_, c):
+    """A delivery is held; a newer one overtakes it and the held one follows. On the virtual
+    clock the hold is exact and costs no real time."""
+    virtual = {"faults": ["out-of-order"], "clock": "virtual"}
+    with receiver() as endpoint, running("factorial-v1", **virtual) as (_, c):
         _v1_subscription(c, endpoint.url)
         c.ok("POST", "/_mock/events", {"type": "employee_created", "data": {"id": 1}})
+        c.advance(OUT_OF_ORDER_HOLD / 2)
+        assert endpoint.requests == []  # held
         c.ok("POST", "/_mock/events", {"type": "employee_created", "data": {"id": 2}})
+        c.advance(OUT_OF_ORDER_GAP)
         first, second = endpoint.wait_for(2)
         assert [first.json()["id"], second.json()["id"]] == [2, 1]
 
@@ -158,14 +165,21 @@ def test_no_hook_secret() -> None:
 
 
 def test_slow() -> None:
-    # Held past factorial-v1's five minutes, scaled, by as much as the out-of-order hold.
-    promise = CATALOG.get("factorial-v1").semantics.latency.max_seconds * SCALE
-    with receiver() as endpoint, running("factorial-v1", faults=["slow"]) as (_, c):
+    """The first attempt is held past factorial-v1's five minutes by the out-of-order hold,
+    to the second on the virtual clock."""
+    promise = CATALOG.get("factorial-v1").semantics.latency.max_seconds
+    virtual = {"faults": ["slow"], "clock": "virtual"}
+    with receiver() as endpoint, running("factorial-v1", **virtual) as (_, c):
         _v1_subscription(c, endpoint.url)
-        triggered = time.time()
         c.ok("POST", "/_mock/events", {"type": "employee_created", "data": {"id": 1}})
-        [first] = endpoint.wait_for(1, timeout=promise + OUT_OF_ORDER_HOLD + 5)
-    assert first.at - triggered >= promise + OUT_OF_ORDER_HOLD - 0.1
+        c.advance(promise + OUT_OF_ORDER_HOLD - 0.001)
+        assert endpoint.requests == []
+        c.advance(0.001)
+        endpoint.wait_for(1)
+        [delivery] = c.settle()
+    [attempt] = delivery["attempts"]
+    took = datetime.fromisoformat(attempt["at"]) - datetime.fromisoformat(delivery["created_at"])
+    assert took.total_seconds() == promise + OUT_OF_ORDER_HOLD
 
 
 def test_an_unknown_fault_is_refused_at_every_entry() -> None:

@@ -457,6 +457,7 @@ def test_mock_fixtures(pytester: pytest.Pytester) -> None:
         import pytest
         from hypothesis import given, settings
         from harness.capture import Reply
+        from harness.errors import HarnessError
         from harness.strategies import payloads
 
         @pytest.fixture(scope="session")
@@ -502,6 +503,25 @@ def test_mock_fixtures(pytester: pytest.Pytester) -> None:
             assert delivery["status"] == "failed"
             assert len(delivery["attempts"]) == 1
 
+        def test_a_virtual_clock_makes_each_retry_when_advanced(
+            make_hookconform_mock, hookconform_capture
+        ):
+            mock = make_hookconform_mock(profile="resthooks", clock="virtual")
+            hookconform_capture.respond_with(500, echo=["X-Hook-Secret"])
+            hookconform_capture.script([Reply(200, echo=("X-Hook-Secret",))])
+            mock.subscribe("contact.create", hookconform_capture.url)
+            mock.trigger("contact.create", data={"id": 1})
+            mock.advance(0)
+            assert len(hookconform_capture.wait_for(2, timeout=5)) == 2  # handshake, attempt 1
+            mock.advance(4)
+            assert len(hookconform_capture.requests) == 2  # resthooks retries after 5 s
+            assert mock.advance(1)["attempts"] == 1
+            assert mock.advance(30)["attempts"] == 1
+            [delivery] = mock.deliveries()
+            assert len(delivery["attempts"]) == 3
+            with pytest.raises(HarnessError, match="needs a virtual clock"):
+                make_hookconform_mock(profile="resthooks", time_scale=0.001).advance(1)
+
         def test_waiting_too_long_says_how_many_came(hookconform_mock):
             with pytest.raises(TimeoutError, match="0 of 1 deliveries settled within 0.1 s"):
                 hookconform_mock.wait_for_deliveries(1, timeout=0.1)
@@ -513,7 +533,7 @@ def test_mock_fixtures(pytester: pytest.Pytester) -> None:
         """
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
 
 
 def test_mock_fixture_without_a_profile_says_how_to_choose_one(

@@ -1,4 +1,4 @@
-"""The README's commands work as written: the profile commands and the three walkthroughs
+"""The README's commands work as written: the profile commands and the walkthroughs
 pasted into a shell whose venv is activated, and the example receiver started by a Python
 outside the venv."""
 
@@ -83,6 +83,13 @@ WALKTHROUGHS = {
     "### A fire-and-forget provider: HireHop": [
         r"/hooks: delivered \(HTTP 200, 1 attempt",
         r"/nobody-listens: delivered \(connection error: connection refused, 1 attempt",
+    ],
+    "### Factorial's 48 hours in one call: a virtual clock": [
+        r"clock:        virtual, standing still",
+        r"/nobody-listens: pending \(connection error: connection refused, 1 attempt",
+        r'"attempts": 19, "done": true',
+        r"event 2: 0 delivery\(ies\)",
+        r'"enabled": false',
     ],
 }
 

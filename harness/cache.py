@@ -39,10 +39,10 @@ def key(text: str) -> str:
 
 class Entries:
     """Texts kept under their keys in one part of the cache (e.g. "schema-checks"), a file
-    each."""
+    each; in `root` instead of the cache folder when one is given (the payload plans')."""
 
-    def __init__(self, part: str) -> None:
-        root = folder()
+    def __init__(self, part: str, *, root: Path | None = None) -> None:
+        root = root if root is not None else folder()
         self.path = root / part if root else None
 
     def _file(self, name: str) -> Path | None:

@@ -115,6 +115,11 @@ def run_options(side: Side) -> Callable[[F], F]:
             default = option.default(side)
             shown = default not in (None, (), {})
             names = [f"--{option.name}", *([option.short] if option.short else [])]
+            if option.flag:
+                command = click.option(*names, option.field, is_flag=True, help=option.help)(
+                    command
+                )
+                continue
             command = click.option(
                 *names,
                 option.field,

@@ -40,6 +40,8 @@ class ReceiverOptions:
     timeout: float | None = None
     concurrency: int = 10
     seed: int = 0
+    cache_dir: str = ".hookconform-cache"  # harness.plans.DEFAULT_CACHE_DIR
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,22 @@ def seconds(value: str) -> float:
     return number
 
 
+def yes_no(value: str) -> bool:
+    """An ini value of a flag: true/false, yes/no, on/off, 1/0."""
+    word = value.strip().lower()
+    if word in ("true", "yes", "on", "1"):
+        return True
+    if word in ("false", "no", "off", "0"):
+        return False
+    raise OptionError(f"must be true or false, not {value!r}")
+
+
+def folder(value: str) -> str:
+    if not value.strip():
+        raise OptionError("must be a folder's path, not empty")
+    return value
+
+
 def ids(value: str) -> tuple[str, ...]:
     """`A,B, C` as ("A", "B", "C")."""
     return tuple(part.strip() for part in value.split(",") if part.strip())
@@ -132,6 +150,7 @@ class Option:
     sides: frozenset[Side]
     repeat: bool = False  # given several times; the values are collected
     short: str | None = None
+    flag: bool = False  # takes no value: given, the field is True (`parse` reads an ini's)
 
     def default(self, side: Side) -> Any:
         """The default of the field this option fills, for `side`'s options."""
@@ -182,6 +201,24 @@ OPTIONS: tuple[Option, ...] = (
         RECEIVER,
     ),
     Option("seed", "seed", "N", "The seed of the generated payloads.", whole, RECEIVER),
+    Option(
+        "cache-dir",
+        "cache_dir",
+        "DIR",
+        "Where the generated payloads are kept for the next run with the same profile, seed "
+        "and counts (relative to the working directory).",
+        folder,
+        RECEIVER,
+    ),
+    Option(
+        "no-cache",
+        "no_cache",
+        "",
+        "Generate every payload afresh and keep none.",
+        yes_no,
+        RECEIVER,
+        flag=True,
+    ),
     Option(
         "auth",
         "basic_auth",

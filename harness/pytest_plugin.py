@@ -118,6 +118,16 @@ def _ini_name(option: Option) -> str:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("hookconform", "webhook conformance (hookconform)")
     for option in ALL:
+        if option.flag:
+            group.addoption(
+                f"--hookconform-{option.name}",
+                dest=_ini_name(option),
+                action="store_const",
+                const=True,
+                help=option.help,
+            )
+            parser.addini(_ini_name(option), f"{option.help} (true/false)", type="string")
+            continue
         group.addoption(
             f"--hookconform-{option.name}",
             dest=_ini_name(option),

@@ -15,40 +15,26 @@ answer.
 
 from __future__ import annotations
 
-import math
 import socket
 import threading
 import time
-import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from harness import checks as registry
 from harness.errors import ConformanceFailure, ExchangeFailure, HarnessError, TargetUnreachable
 from harness.options import ReceiverOptions
+from harness.plans import EventPlan, Made, PlanBook, PlanSpec, iter_plans
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
-from harness.strategies import payloads, sample
 from harness.targets import Target, pin
 from harness.text import excerpt
 from harness.transport import HttpClient, TransportError
-from harness.wire import (
-    WireRequest,
-    authenticate,
-    delivery_request,
-    encode,
-    stamp,
-)
-
-# The one-off valid payloads the checks take per event (R-envelope's is also the one that
-# R-rejects-forged forges and R-responds-in-time times); then come the payloads of the
-# concurrency burst, then R-accepts-generated's.
-FRESH_SLOTS = ("envelope", "duplicate", "headers")
-_FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+from harness.wire import WireRequest, delivery_request
 
 
 @dataclass
@@ -137,169 +123,6 @@ def check_reachable(target: Target, timeout: float = 5.0) -> None:
             problem = exc
     reason = problem.strerror or problem if problem else "no address"
     raise TargetUnreachable(f"cannot reach {target.url}: {reason}")
-
-
-# --- the payload plan ----------------------------------------------------------------------
-
-
-@dataclass
-class EventPlan:
-    """The payloads one event's trials send, fixed before any is sent."""
-
-    examples: list[Any]
-    fresh: list[Any]
-    negative: list[Any]
-    burst: int
-
-    def slot(self, name: str) -> Any:
-        """The fresh payload reserved for `name` (one of FRESH_SLOTS)."""
-        return self._at(FRESH_SLOTS.index(name))
-
-    def burst_payload(self, index: int) -> Any:
-        return self._at(len(FRESH_SLOTS) + index % max(self.burst, 1))
-
-    def generated(self) -> list[Any]:
-        return self.fresh[len(FRESH_SLOTS) + self.burst :]
-
-    def _at(self, index: int) -> Any:
-        pool = self.fresh or self.examples
-        return pool[min(index, len(pool) - 1)]
-
-
-def _integral_floats(node: Any) -> Any:
-    """`node` with its integers written as floats (1 -> 1.0): valid JSON Schema integers."""
-    if isinstance(node, bool):
-        return node
-    if isinstance(node, int) and abs(node) < 2**53:
-        return float(node)
-    if isinstance(node, dict):
-        return {k: _integral_floats(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_integral_floats(v) for v in node]
-    return node
-
-
-def iter_plans(
-    profile: Profile,
-    events: Sequence[str],
-    *,
-    secret: str | None,
-    max_examples: int,
-    concurrency: int,
-    seed_value: int,
-    negatives: bool = True,
-) -> Iterator[tuple[str, EventPlan]]:
-    """Every payload the run sends, per event, each event's fixed before the first is sent.
-
-    A receiver may keep what it has seen, so no generated payload repeats another or an
-    example: only R-accepts-duplicate repeats a delivery on purpose (and the examples are
-    sent as the profile gives them, even where two events share one). Generated payloads
-    carry only declared fields (unknown fields are R-tolerates-unknown-fields' business);
-    every other one has its integers written as floats. Of `max_examples // 4` (at least one)
-    negative payloads per event, those are kept that no event of the profile accepts as
-    delivered.
-    """
-    seen: set[bytes] = set()
-
-    def key(payload: Any) -> bytes | None:
-        try:
-            return encode(stamp(profile, authenticate(profile, payload, secret), now=_FIXED_TIME))
-        except (UnicodeEncodeError, ValueError, TypeError):  # not JSON: bytes, surrogates
-            return None
-
-    def unique(candidates: Iterator[Any]) -> list[Any]:
-        kept = []
-        for payload in candidates:
-            found = key(payload)
-            if found is not None and found not in seen:
-                seen.add(found)
-                kept.append(payload)
-        return kept
-
-    burst = math.ceil(concurrency / max(len(events), 1))
-    for event in events:
-        unique(iter(profile.event(event).examples.values()))
-    for event in events:
-        validator = profile.event(event)
-        event_seed = (seed_value + zlib.crc32(event.encode())) % 2**32
-        wanted = len(FRESH_SLOTS) + burst + max_examples
-        fresh: list[Any] = []
-        for attempt in range(3):  # early draws repeat each other: top up with other seeds
-            drawn = sample(
-                payloads(profile, event, closed=True),
-                wanted - len(fresh) + 2,
-                seed_value=event_seed + attempt,
-            )
-            varied = [
-                _integral_floats(p) if i % 2 and validator.is_valid(_integral_floats(p)) else p
-                for i, p in enumerate(drawn)
-            ]
-            fresh += unique(iter(varied))
-            if len(fresh) >= wanted:
-                break
-        bad: list[Any] = []
-        if negatives:
-            negative = payloads(profile, event, negative=True)
-            bad = sample(negative, max(1, max_examples // 4), seed_value=event_seed)
-        yield (
-            event,
-            EventPlan(
-                examples=list(validator.examples.values()),
-                fresh=fresh[:wanted],
-                negative=[p for p in bad if _rejected_by_all(profile, p, secret)],
-                burst=burst,
-            ),
-        )
-
-
-def plan_payloads(profile: Profile, events: Sequence[str], **options: Any) -> dict[str, EventPlan]:
-    """`iter_plans` at once: every event's plan."""
-    return dict(iter_plans(profile, events, **options))
-
-
-class PlanBook:
-    """The events' plans as they become ready: a thread generates them while the first
-    checks already run, and a trial that needs a plan not yet made waits for it."""
-
-    def __init__(self, events: Sequence[str]) -> None:
-        self.events = list(events)
-        self._plans: dict[str, EventPlan] = {}
-        self._ready = {event: threading.Event() for event in self.events}
-        self._error: BaseException | None = None
-
-    def fill(self, plans: Iterator[tuple[str, EventPlan]], progress: Progress) -> None:
-        """Take the plans from `plans` as they come (run in a thread)."""
-        try:
-            for number, (event, plan) in enumerate(plans, 1):
-                self._plans[event] = plan
-                self._ready[event].set()
-                progress.note(f"payloads ready: {event} ({number}/{len(self.events)})")
-        except BaseException as exc:  # handed to every waiting trial, then re-raised
-            self._error = exc
-        finally:
-            for ready in self._ready.values():
-                ready.set()
-
-    def __getitem__(self, event: str) -> EventPlan:
-        self._ready[event].wait()
-        if self._error is not None:
-            raise HarnessError(f"payload generation failed: {self._error}") from self._error
-        return self._plans[event]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.events)
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._error
-
-
-def _rejected_by_all(profile: Profile, payload: Any, secret: str | None) -> bool:
-    try:
-        body = delivery_request(profile, payload, secret=secret).json()
-    except (UnicodeEncodeError, ValueError, TypeError):  # not JSON: bytes, surrogates
-        return False
-    return not any(event.is_valid(body) for event in profile.events.values())
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -464,15 +287,17 @@ def run_receiver(
 
     started, clock = now_iso(), time.perf_counter()
     plans = PlanBook(events)
-    planned = iter_plans(
-        profile,
-        events,
+    cache_dir = None if options.no_cache else Path(options.cache_dir)
+    spec = PlanSpec(
         secret=options.secret,
         max_examples=options.max_examples,
         concurrency=options.concurrency,
         seed_value=options.seed,
         negatives=any(c.id in NEGATIVE_CHECKS for c in chosen),
+        cache_dir=cache_dir,
     )
+    made = Made()
+    planned = iter_plans(profile, events, spec, made)
     client = Client(target, pool_size=options.concurrency, patience=patience)
     run = ReceiverRun(profile, options, client, plans)
     units = [(c, e) for c in chosen for e in ([None] if c.scope == "profile" else events)]
@@ -502,6 +327,7 @@ def run_receiver(
         error = plans.error
         raise HarnessError(f"cannot generate payloads: {type(error).__name__}: {error}")
     progress.finish()
+    progress.stage(made.line() + (f" ({cache_dir}/)" if cache_dir else " (no cache)"))
     ordered = [run.results[(c.id, e)] for c, e in sorted(units, key=lambda u: u[0].id)]
     return Report(
         suite="receiver",
@@ -515,6 +341,7 @@ def run_receiver(
             "timeout_seconds": timeout,
             "concurrency": options.concurrency,
             "seed": options.seed,
+            "payload_cache": str(cache_dir) if cache_dir else None,
         },
         results=ordered,
         started=started,

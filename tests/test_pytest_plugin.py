@@ -285,6 +285,11 @@ def test_an_unreachable_target_fails_each_item_with_one_line(pytester: pytest.Py
             "*--hookconform-receiver: 'notaurl' is not an http(s) URL*",
         ),
         ([], "hookconform_seed = many", "*ini option hookconform_seed: not a whole number*"),
+        (
+            [],
+            "hookconform_no_cache = maybe",
+            "*ini option hookconform_no_cache: must be true or false, not 'maybe'*",
+        ),
     ],
 )
 def test_bad_options_are_usage_errors(
@@ -318,6 +323,20 @@ def test_sender_items_against_a_faulty_mock(pytester: pytest.Pytester) -> None:
             "source:   *",
         ]
     )
+
+
+def test_the_payload_cache_folder_from_ini_and_no_cache(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nhookconform_profile = resthooks\nhookconform_cache_dir = kept\n")
+    run = (*QUICK, "--hookconform-secret", "k", "-k", "R-envelope and contact.create")
+    kept = pytester.path / "kept"
+    with serve(Receiver(RESTHOOKS, "k")) as url:
+        cached = pytester.runpytest(*run, "--hookconform-receiver", url)
+        assert cached.ret == 0
+        assert (kept / "plans").is_dir()
+        shutil.rmtree(kept)
+        afresh = pytester.runpytest(*run, "--hookconform-receiver", url, "--hookconform-no-cache")
+    assert afresh.ret == 0
+    assert not kept.exists()
 
 
 # --- every run option of the CLI suites ------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from werkzeug.wrappers import Request, Response
 
 from harness.errors import HarnessError, TargetUnreachable
 from harness.options import ReceiverOptions
+from harness.plans import PlanSpec, plan_payloads
 from harness.profiles import load_profiles
-from harness.receiver import plan_payloads, run_receiver
+from harness.receiver import run_receiver
 from harness.strategies import close_schemas
 from tests.receivers import (
     AnswersSlowly,
@@ -165,9 +167,8 @@ def test_a_must_on_an_undocumented_rule_is_reported_as_should(
 
 def test_plan_never_repeats_a_valid_delivery() -> None:
     profile = RESTHOOKS  # three events with one schema: the same payloads would come up
-    plans = plan_payloads(
-        profile, list(profile.events), secret="c", max_examples=5, concurrency=4, seed_value=0
-    )
+    spec = PlanSpec(secret="c", max_examples=5, concurrency=4, seed_value=0)
+    plans = plan_payloads(profile, list(profile.events), spec)
     fresh = [json.dumps(p, sort_keys=True) for plan in plans.values() for p in plan.fresh]
     assert len(fresh) == len(set(fresh))
     examples = {json.dumps(p, sort_keys=True) for plan in plans.values() for p in plan.examples}
@@ -178,9 +179,8 @@ def test_plan_never_repeats_a_valid_delivery() -> None:
 
 def test_plan_has_integral_floats_and_negatives_no_event_accepts() -> None:
     profile = CATALOG.get("staffology")
-    plans = plan_payloads(
-        profile, list(profile.events), secret=None, max_examples=8, concurrency=4, seed_value=0
-    )
+    spec = PlanSpec(secret=None, max_examples=8, concurrency=4, seed_value=0)
+    plans = plan_payloads(profile, list(profile.events), spec)
 
     def floats(node: Any) -> bool:
         if isinstance(node, float):
@@ -253,7 +253,8 @@ def test_a_payload_generation_failure_is_one_clear_error(monkeypatch: pytest.Mon
     def unsatisfiable(*args: Any, **kwargs: Any) -> Any:
         raise Unsatisfiable("no value satisfies the schema")
 
-    monkeypatch.setattr("harness.receiver.sample", unsatisfiable)
+    monkeypatch.setattr("harness.plans.sample", unsatisfiable)
     failing = pytest.raises(HarnessError, match="cannot generate payloads: Unsatisfiable")
+    options = ReceiverOptions(url="", checks=("R-accepts-generated",), no_cache=True)
     with serve(Receiver(RESTHOOKS)) as url, failing:
-        run_receiver(RESTHOOKS, ReceiverOptions(url=url, checks=["R-accepts-generated"]))
+        run_receiver(RESTHOOKS, replace(options, url=url))

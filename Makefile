@@ -36,11 +36,14 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n 2
 
-## bench: deliveries per second of the mock provider next to a bare urllib3 loop, and a healthy
-## receiver's latency beside hostile ones
+## bench: deliveries per second of the mock provider next to a bare urllib3 loop, a healthy
+## receiver's latency beside hostile ones, and the mock's memory over a long log
+## (MEMORY_COUNT deliveries; `make bench MEMORY_COUNT=100000` for the long run)
+MEMORY_COUNT ?= 10000
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py --count 5000 --workers 8 --rounds 3
 	$(BIN)/python bench/isolation.py --events 20 --rounds 5
+	$(BIN)/python bench/memory.py --count $(MEMORY_COUNT)
 
 ## derive: regenerate the profile parts derived from the providers' own contracts
 ## (specs/factorial/derived.yaml and versions/*.yaml from the factorial-api-client SDK releases,

@@ -45,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(port: multiprocessing.Value) -> None:  # type: ignore[valid-type]
+def serve_receiver(port: multiprocessing.Value) -> None:  # type: ignore[valid-type]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     port.value = server.server_address[1]
@@ -117,7 +117,7 @@ def main() -> int:
         parser.error("--count must be 1..200000, --workers 1..64 and --rounds 1..10")
 
     port = multiprocessing.Value("i", 0)
-    receiver = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
+    receiver = multiprocessing.Process(target=serve_receiver, args=(port,), daemon=True)
     receiver.start()
     try:
         while not port.value:

@@ -198,7 +198,13 @@ class Engine:
         self._claimed: dict[int, str] = {}
         self._waiting: dict[str, collections.deque[int]] = {}
         self._busy: collections.Counter[str] = collections.Counter()
-        self._wake = threading.Condition()
+        # One lock, two conditions: the dispatcher (and an advance of the clock) wait on
+        # `_wake` for the log or a trigger to change what is owed; the workers wait on `_ready`
+        # for claimed work. Each is woken only for its own news, not on every attempt.
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._ready = threading.Condition(self._lock)
+        self._changes = 0  # news for the dispatcher, counted: none is lost while it reads
         self._stopping = False
         self._threads: list[threading.Thread] = []
         self._worked = 0  # deliveries the workers have been through (an advance counts them)
@@ -222,9 +228,10 @@ class Engine:
 
     def stop(self) -> None:
         """Stop after the attempts under way; everything they did is logged first."""
-        with self._wake:
+        with self._lock:
             self._stopping = True
-            self._wake.notify_all()
+            self._news()
+            self._ready.notify_all()
         for thread in self._threads:
             thread.join()
         if self._batching:
@@ -255,16 +262,22 @@ class Engine:
             except Exception:  # the rows stay owed and are tried again
                 log.exception("could not log %d attempts", len(records))
             done = [item.delivery_id for item in batch if isinstance(item, _Done)]
-            with self._wake:
+            with self._lock:
                 for delivery_id in done:
                     self._claimed.pop(delivery_id, None)
-                self._wake.notify_all()
+                self._news()
             if None in batch:
                 return
 
+    def _news(self) -> None:
+        """Tell the dispatcher and an advance that what is owed or claimed changed (with the
+        lock held)."""
+        self._changes += 1
+        self._wake.notify_all()
+
     def wake(self) -> None:
-        with self._wake:
-            self._wake.notify_all()
+        with self._lock:
+            self._news()
 
     def is_processing(self, delivery_id: int) -> bool:
         """Whether a delivery is claimed by the workers (waiting for one or under way)."""
@@ -383,7 +396,7 @@ class Engine:
                     clock.move_to(to)
                     break
                 clock.move_to(next_due)
-                self._wake.notify_all()
+                self._news()
             return Advanced(clock.now(), to, self._worked - worked, self._in_flight())
 
     def _settled(self) -> bool:
@@ -410,23 +423,31 @@ class Engine:
         depth, low, most = self.workers * 2, self.workers, self.workers * 64
         after: str | None = None  # where the last round of claims stopped: the next starts there
         while True:
-            with self._wake:
+            # The outbox is read without the lock, so that workers finishing and the writer
+            # releasing claims never wait for the database; news that comes meanwhile is
+            # counted, and then the dispatcher reads again instead of sleeping.
+            with self._lock:
                 if self._stopping:
                     return
-                now = self.clock.now()
-                room = most - len(self._claimed)
-                due = self.store.due(now, room, depth, low, self._claimed, after) if room else []
-                if not due:
-                    next_due = self.store.next_due(self._claimed)
-                    # Due, but every origin has its fill claimed: wait for a worker to finish.
-                    wait = 0.2 if next_due is None or next_due <= now else next_due - now
-                    self._wake.wait(min(max(wait, 0.001), 0.2))
-                    continue
-                for delivery_id, origin in due:
+                claimed, changes = dict(self._claimed), self._changes
+            now = self.clock.now()
+            room = most - len(claimed)
+            due = self.store.due(now, room, depth, low, claimed, after) if room else []
+            if not due:
+                next_due = self.store.next_due(claimed)
+                # Due, but every origin has its fill claimed: wait for a worker to finish.
+                wait = 0.2 if next_due is None or next_due <= now else next_due - now
+                with self._lock:
+                    if self._changes == changes and not self._stopping:
+                        self._wake.wait(min(max(wait, 0.001), 0.2))
+                continue
+            with self._lock:
+                fresh = [(d, o) for d, o in due if d not in self._claimed]
+                for delivery_id, origin in fresh:
                     self._claimed[delivery_id] = origin
                     self._waiting.setdefault(origin, collections.deque()).append(delivery_id)
-                after = due[-1][1]
-                self._wake.notify_all()
+                self._ready.notify(len(fresh))
+            after = due[-1][1]
 
     def _take(self) -> tuple[int, str] | None:
         """The next claimed delivery whose origin may have another worker.
@@ -454,8 +475,8 @@ class Engine:
 
     def _work(self) -> None:
         while True:
-            with self._wake:
-                taken = self._wake.wait_for(lambda: self._stopping or self._take())
+            with self._lock:
+                taken = self._ready.wait_for(lambda: self._stopping or self._take())
                 if taken is True:
                     return
             assert isinstance(taken, tuple)
@@ -467,10 +488,11 @@ class Engine:
                 log.error("delivery %s failed unexpectedly: %r", delivery_id, exc)
                 self._record(delivery_id, None, status="failed")
             finally:
-                with self._wake:
+                with self._lock:
                     self._worked += 1
                     self._busy[origin] -= 1
-                    self._wake.notify_all()
+                    if self._waiting:  # work this worker's share may have held back
+                        self._ready.notify()
                 self._log.put(_Done(delivery_id))
 
     def attempt(self, delivery_id: int) -> None:

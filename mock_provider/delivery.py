@@ -164,9 +164,11 @@ class Advanced:
 
 @dataclass(frozen=True)
 class _Done:
-    """A worker is through with a delivery: once logged, it may be claimed again."""
+    """A worker is through with a delivery: its records, to be logged; once they are, the
+    delivery may be claimed again (None: records made outside a worker, nothing claimed)."""
 
-    delivery_id: int
+    delivery_id: int | None
+    records: list[Record]
 
 
 class Engine:
@@ -191,8 +193,9 @@ class Engine:
         self.reserve = max(1, workers // 4)  # workers kept for origins that have none busy
         # Attempts are logged by one writer thread, many per transaction (group commit); a
         # delivery stays claimed until its log is committed.
-        self._log: queue.Queue[Record | _Done | None] = queue.Queue()
+        self._log: queue.Queue[_Done | None] = queue.Queue()
         self._batching = False
+        self._attempting = threading.local()  # a worker's records of the delivery under way
         # Claimed deliveries wait per target origin; a worker takes the next from an origin
         # that has fewer than its fair share of the workers busy (see `_take`).
         self._claimed: dict[int, str] = {}
@@ -242,8 +245,11 @@ class Engine:
 
     def _record(self, delivery_id: int, attempt: Attempt | None, **outcome: Any) -> None:
         record = Record(delivery_id, attempt, **outcome)
-        if self._batching:
-            self._log.put(record)
+        made: list[Record] | None = getattr(self._attempting, "records", None)
+        if made is not None:  # a worker's: logged with its release (one item per delivery)
+            made.append(record)
+        elif self._batching:
+            self._log.put(_Done(None, [record]))
         else:
             self.store.record_attempts([record])
 
@@ -255,16 +261,16 @@ class Engine:
                     batch.append(self._log.get_nowait())
                 except queue.Empty:
                     break
-            records = [item for item in batch if isinstance(item, Record)]
+            records = [r for item in batch if item is not None for r in item.records]
             try:
                 if records:
                     self.store.record_attempts(records)
             except Exception:  # the rows stay owed and are tried again
                 log.exception("could not log %d attempts", len(records))
-            done = [item.delivery_id for item in batch if isinstance(item, _Done)]
             with self._lock:
-                for delivery_id in done:
-                    self._claimed.pop(delivery_id, None)
+                for item in batch:
+                    if item is not None and item.delivery_id is not None:
+                        self._claimed.pop(item.delivery_id, None)
                 self._news()
             if None in batch:
                 return
@@ -481,6 +487,8 @@ class Engine:
                     return
             assert isinstance(taken, tuple)
             delivery_id, origin = taken
+            made: list[Record] = []
+            self._attempting.records = made
             try:
                 if not self._stopping:
                     self.attempt(delivery_id)
@@ -488,12 +496,13 @@ class Engine:
                 log.error("delivery %s failed unexpectedly: %r", delivery_id, exc)
                 self._record(delivery_id, None, status="failed")
             finally:
+                self._attempting.records = None
                 with self._lock:
                     self._worked += 1
                     self._busy[origin] -= 1
                     if self._waiting:  # work this worker's share may have held back
                         self._ready.notify()
-                self._log.put(_Done(delivery_id))
+                self._log.put(_Done(delivery_id, made))
 
     def attempt(self, delivery_id: int) -> None:
         """Make the next attempt of a delivery and record it with its consequences."""

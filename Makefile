@@ -37,10 +37,14 @@ test: lint
 	$(BIN)/python -m pytest -n 2
 
 ## bench: deliveries per second of the mock provider next to a bare urllib3 loop, a healthy
-## receiver's latency beside hostile ones, and the receiver suite next to schemathesis
+## receiver's latency beside hostile ones, the mock's memory over a long log (MEMORY_COUNT
+## deliveries; `make bench MEMORY_COUNT=100000` for the long run), and the receiver suite
+## next to schemathesis
+MEMORY_COUNT ?= 10000
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py --count 5000 --workers 8 --rounds 3
 	$(BIN)/python bench/isolation.py --events 20 --rounds 5
+	$(BIN)/python bench/memory.py --count $(MEMORY_COUNT)
 	$(BIN)/python bench/receiver_suite.py --profile factorial --max-examples 10
 
 ## derive: regenerate the profile parts derived from the providers' own contracts

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.mock_client import MockClient, mock_credentials
+from harness.mock_client import CONTROL, MockClient, mock_credentials
 from harness.profiles import Catalog, Profile
 from harness.subscriber import ApiSubscription, SubscriptionClient
 from harness.targets import pin
@@ -30,6 +30,7 @@ from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
 
 SETTLED = ("delivered", "failed", "abandoned")
+PAGE = 1000  # deliveries a page of the log asks for: the most the control API gives
 
 
 class LiveMock:
@@ -153,10 +154,16 @@ class LiveMock:
         event: int | None = None,
         status: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The delivery log, each delivery with every attempt; filters are ids and a status."""
+        """The delivery log, each delivery with every attempt; filters are ids and a status.
+        The whole log, oldest first: the control API's pages are followed to the last."""
         query = {"subscription": subscription, "event": event, "status": status}
         given = "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
-        return self.control.checked("GET", f"/deliveries?{given}")["deliveries"]
+        page = self.control.checked("GET", f"/deliveries?limit={PAGE}&{given}")
+        found: list[dict[str, Any]] = page["deliveries"]
+        while page["next"]:
+            page = self.control.checked("GET", page["next"].removeprefix(CONTROL))
+            found += page["deliveries"]
+        return found
 
     def clock(self) -> dict[str, Any]:
         """The mock's clock: `mode`, `now`, and for a virtual one `in_flight` and `next_due`."""

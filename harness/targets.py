@@ -29,6 +29,7 @@ other than `localhost` in the real DNS.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -46,6 +47,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Sequence[str]]
 
 MAX_URL = 2048
+LITERALS_KEPT = 4096  # checked IP-address URLs a rule remembers
 SCHEMES = {"http": 80, "https": 443}
 LOOPBACK: tuple[Network, ...] = (
     ipaddress.ip_network("127.0.0.0/8"),
@@ -98,7 +100,7 @@ class ParsedUrl:
     port: int
     path: str
 
-    @property
+    @functools.cached_property
     def literal(self) -> Address | None:
         """The host as an IP address, when it is one."""
         try:
@@ -111,6 +113,12 @@ def parse(url: Any) -> ParsedUrl:
     """Read an absolute http(s) URL strictly; `TargetRefused` saying why it cannot be one."""
     if not isinstance(url, str) or not url:
         raise TargetRefused("the URL must be a non-empty string")
+    return _parse(url)
+
+
+# A pure function of the string, asked again at every delivery attempt (a refusal is not kept).
+@functools.lru_cache(maxsize=4096)
+def _parse(url: str) -> ParsedUrl:
     if len(url) > MAX_URL:
         raise TargetRefused(f"the URL is longer than {MAX_URL} characters")
     bad = _FORBIDDEN_CHARACTERS.search(url)
@@ -235,6 +243,11 @@ class TargetRule:
     pinned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     own: tuple[str, int] | None = None
     resolver: Resolver = system_resolver
+    # The targets of URLs whose host is an IP address: nothing is looked up, so the answer
+    # stays the same for this rule (a name is resolved and checked at every call).
+    _literals: dict[str, Target] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def from_entries(
@@ -271,6 +284,9 @@ class TargetRule:
     def check(self, url: Any) -> Target:
         """The target `url` names when the mock may deliver to it; `TargetRefused` saying why
         not (a name that does not resolve is refused too)."""
+        known = self._literals.get(url) if isinstance(url, str) else None
+        if known is not None:
+            return known
         parsed = parse(url)
         try:
             addresses = self.pinned.get(parsed.host) or _resolve(parsed, self.resolver)
@@ -278,7 +294,12 @@ class TargetRule:
             raise TargetRefused(str(exc)) from None
         for text in addresses:
             self._allow(parsed, _address(text))
-        return Target(*_fields(parsed), addresses)
+        target = Target(*_fields(parsed), addresses)
+        if parsed.literal is not None and parsed.host not in self.pinned:
+            if len(self._literals) >= LITERALS_KEPT:
+                self._literals.clear()
+            self._literals[url] = target
+        return target
 
     def _allow(self, parsed: ParsedUrl, address: Address) -> None:
         shown = parsed.host if parsed.host == address.compressed else f"{parsed.host} ({address})"

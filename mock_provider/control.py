@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from werkzeug.routing import BaseConverter, Map
 from werkzeug.wrappers import Request, Response
@@ -44,6 +45,10 @@ PREFIX = "/_mock"
 _CONVERTERS = {"id": "row", "name": "string"}
 NO_DATA: Any = object()
 PAYLOAD_SOURCES = ("example", "generated")  # what a trigger without data sends
+# A page of the delivery log: how many deliveries by default and at most, and in which order.
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+ORDERS = ("oldest", "newest")
 
 
 def _iso(moment: float) -> str:
@@ -452,9 +457,7 @@ class ControlApi:
         for name in ("subscription", "event"):
             raw = _query(request, name)
             if raw is not None:
-                if not re.fullmatch(RowId.regex, raw):
-                    raise ApiError(400, "invalid parameter", f"{name} must be an id, not {raw!r}")
-                filters[name] = int(raw)
+                filters[name] = _row_id(name, raw)
         status = _query(request, "status")
         if status is not None and status not in DELIVERY_STATUSES:
             raise ApiError(
@@ -464,8 +467,41 @@ class ControlApi:
         known = {e for p in self.mock.profiles.values() for e in p.events}
         if event_type is not None and event_type not in known:
             raise ApiError(400, "invalid parameter", f"type {event_type!r} is no served event")
-        found = self.mock.store.deliveries(status=status, event_type=event_type, **filters)
-        return json_response({"deliveries": [delivery_view(d) for d in found]})
+        filters |= {"status": status, "event_type": event_type}
+        raw_limit = _query(request, "limit")
+        limit = PAGE_SIZE if raw_limit is None else _page_size(raw_limit)
+        order = _query(request, "order") or "oldest"
+        if order not in ORDERS:
+            raise ApiError(
+                400, "invalid parameter", f"order is {' or '.join(ORDERS)}, not {order!r}"
+            )
+        cursors = {name: _query(request, name) for name in ("after", "before")}
+        after, before = (
+            _row_id(name, raw) if raw is not None else None for name, raw in cursors.items()
+        )
+        newest = order == "newest"
+        store = self.mock.store
+        found = store.deliveries(
+            **filters, limit=limit, newest_first=newest, after=after, before=before
+        )
+
+        def link(cursor: str, at: int) -> str | None:
+            """The page on the `cursor` side of delivery `at`, when there is one."""
+            bound: dict[str, Any] = {"after": None, "before": None, cursor: at}
+            if not store.deliveries(**filters, limit=1, newest_first=newest, **bound):
+                return None
+            kept = ("subscription", "event", "type", "status", "limit", "order")
+            given = {k: v for k, v in request.args.items() if k in kept}
+            return f"{PREFIX}/deliveries?{urlencode({**given, cursor: at})}"
+
+        return json_response(
+            {
+                "deliveries": [delivery_view(d) for d in found],
+                "total": store.count_deliveries(**filters),
+                "next": link("after", found[-1].id) if found else None,
+                "previous": link("before", found[0].id) if found else None,
+            }
+        )
 
     def delivery(self, request: Request, delivery_id: int) -> Response:
         return json_response(delivery_view(self.find_delivery(delivery_id)))
@@ -611,6 +647,24 @@ def _query(request: Request, name: str) -> str | None:
     if len(values) > 1:
         raise ApiError(400, "invalid parameter", f"{name} is given {len(values)} times")
     return values[0] if values else None
+
+
+def _row_id(name: str, raw: str) -> int:
+    """A query parameter that is a row id; 400 otherwise."""
+    if not re.fullmatch(RowId.regex, raw):
+        raise ApiError(400, "invalid parameter", f"{name} must be an id, not {raw!r}")
+    return int(raw)
+
+
+def _page_size(raw: str) -> int:
+    """The `limit` of a page of the log; 400 outside 1 to MAX_PAGE_SIZE."""
+    if not re.fullmatch("[0-9]{1,9}", raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise ApiError(
+            400,
+            "invalid parameter",
+            f"limit must be an integer from 1 to {MAX_PAGE_SIZE}, not {raw!r}",
+        )
+    return int(raw)
 
 
 def _settings_screen(profile: Profile) -> bool:

@@ -40,12 +40,25 @@ class Filters:
     subscription: int | None = None
     event_type: str | None = None
     status: str | None = None
+    # The page, newest first: the deliveries older than `after`, or the newer ones just
+    # above `before`; neither is the newest page.
+    after: int | None = None
+    before: int | None = None
 
-    def query(self) -> str:
+    def query(self, after: int | None = None, before: int | None = None) -> str:
+        """The query string of these filters on the page `after` or `before` asks for."""
         pairs = {"subscription": self.subscription, "type": self.event_type}
-        pairs["status"] = self.status
+        pairs |= {"status": self.status, "after": after, "before": before}
         given = {k: v for k, v in pairs.items() if v is not None}
         return f"?{urlencode(given)}" if given else ""
+
+    def store_filters(self) -> dict[str, Any]:
+        """The filters as `Store.deliveries` takes them."""
+        return {
+            "subscription": self.subscription,
+            "event_type": self.event_type,
+            "status": self.status,
+        }
 
 
 def filters(mock: Mock, args: Any) -> tuple[Filters, str]:
@@ -64,7 +77,14 @@ def filters(mock: Mock, args: Any) -> tuple[Filters, str]:
     if status is not None and status not in DELIVERY_STATUSES:
         problems.append(f"status {status!r} is not one of {', '.join(DELIVERY_STATUSES)}")
         status = None
-    found = Filters(int(subscription) if subscription else None, event_type, status)
+    cursors = []
+    for name in ("after", "before"):
+        cursor = args.get(name) or None
+        if cursor is not None and not re.fullmatch(r"[0-9]{1,18}", cursor):
+            problems.append(f"{name} {cursor!r} is not a delivery id")
+            cursor = None
+        cursors.append(int(cursor) if cursor else None)
+    found = Filters(int(subscription) if subscription else None, event_type, status, *cursors)
     return found, "; ".join(problems)
 
 
@@ -250,21 +270,45 @@ class Page:
         )
 
     def _deliveries(self, chosen: Filters) -> str:
-        mock = self.mock
-        found = mock.store.deliveries(
-            subscription=chosen.subscription,
-            event_type=chosen.event_type,
-            status=chosen.status,
+        store, given = self.mock.store, chosen.store_filters()
+        found = store.deliveries(
+            **given,
             limit=SHOWN_DELIVERIES,
             newest_first=True,
+            after=chosen.after,
+            before=chosen.before,
         )
+        total = store.count_deliveries(**given)
         rows = [self._delivery(d) for d in found]
-        empty = "No deliveries match." if chosen != Filters() else "No deliveries yet."
+        filtered = chosen.store_filters() != Filters().store_filters()
+        empty = "No deliveries match." if filtered else "No deliveries yet."
+        if chosen.after is not None or chosen.before is not None:
+            empty = "No deliveries on this page."
         columns = [("id", "n"), ("event", "w"), ("status", "t"), ("attempts", ""), ("", "b")]
         return (
-            f"<h2>Deliveries <small>(newest {SHOWN_DELIVERIES})</small></h2>"
-            f"{self._filter_bar(chosen)}{_table('deliveries', columns, rows, empty)}"
+            f"<h2>Deliveries <small>({total} in all, newest first)</small></h2>"
+            f"{self._filter_bar(chosen)}{self._pager(chosen, found, total)}"
+            f"{_table('deliveries', columns, rows, empty)}"
         )
+
+    def _pager(self, chosen: Filters, found: list[Delivery], total: int) -> str:
+        """Where the page is in the log, with links to the newer and the older pages."""
+        links = []
+        if found:
+            newer = self.mock.store.count_deliveries(**chosen.store_filters(), above=found[0].id)
+            older = total - newer - len(found)
+            shown = f"{newer + 1} to {newer + len(found)} of {total}"
+            if newer:  # fewer than a page above: the newest page
+                cursor = found[0].id if newer > SHOWN_DELIVERIES else None
+                links.append(f"<a href='{HOME}{_h(chosen.query(before=cursor))}'>← newer</a>")
+            if older > 0:
+                links.append(f"<a href='{HOME}{_h(chosen.query(after=found[-1].id))}'>older →</a>")
+        else:
+            shown = f"none of {total} on this page" if total else "none"
+            if total:
+                links.append(f"<a href='{HOME}{_h(chosen.query())}'>newest</a>")
+        inner = f"<span class='shown'>{shown}</span> {' '.join(links)}"
+        return _row("div", "pager", "pager", inner)
 
     def _filter_bar(self, chosen: Filters) -> str:
         def select(name: str, label: str, values: list[tuple[str, str]], current: Any) -> str:

@@ -204,7 +204,7 @@ class ProfileApi:
             return self.record(found[0], self.shapes.object_branch(schema)) if found else None
 
         return {
-            "deliveries": lambda _: self.store.count_deliveries(subscription.id),
+            "deliveries": lambda _: self.store.count_deliveries(subscription=subscription.id),
             "last_delivery": last_delivery,
             "created": lambda _: iso(subscription.created_at),
         }

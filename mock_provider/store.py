@@ -233,6 +233,24 @@ def _subscription(row: sqlite3.Row, prefix: str = "") -> Subscription:
     )
 
 
+def _delivery_filters(
+    subscription: int | None, event: int | None, event_type: str | None, status: str | None
+) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (over deliveries `d` and events `e`) and parameters of the filters."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("d.subscription_id", subscription),
+        ("d.event_id", event),
+        ("e.type", event_type),
+        ("d.status", status),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return where, params
+
+
 def _attempt(row: sqlite3.Row, number: int) -> Attempt:
     return Attempt(
         number=number,
@@ -662,33 +680,50 @@ class Store:
         event: int | None = None,
         event_type: str | None = None,
         status: str | None = None,
-        limit: int = 500,
+        limit: int = 100,
         offset: int = 0,
         newest_first: bool = False,
+        after: int | None = None,
+        before: int | None = None,
     ) -> list[Delivery]:
-        """Deliveries matching the filters, with their attempts."""
-        where, params = [], []
-        for column, value in (
-            ("d.subscription_id", subscription),
-            ("d.event_id", event),
-            ("e.type", event_type),
-            ("d.status", status),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
+        """Deliveries matching the filters, with their attempts, in id order (`newest_first`
+        reverses it). `after` and `before` are ids in that order: the page starts right after
+        `after`; with `before` alone it is the `limit` deliveries right before `before`."""
+        where, params = _delivery_filters(subscription, event, event_type, status)
+        later, earlier = ("<", ">") if newest_first else (">", "<")
+        if after is not None:
+            where.append(f"d.id {later} ?")
+            params.append(after)
+        if before is not None:
+            where.append(f"d.id {earlier} ?")
+            params.append(before)
+        backwards = before is not None and after is None  # walk from `before`, then turn
+        order = "DESC" if newest_first != backwards else "ASC"
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        order = "DESC" if newest_first else "ASC"
         rows = self._query(
             f"{_DELIVERIES} {clause} ORDER BY d.id {order} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        return self._with_attempts(rows, True)
+        found = self._with_attempts(rows, True)
+        return found[::-1] if backwards else found
 
-    def count_deliveries(self, subscription: int) -> int:
-        rows = self._query(
-            "SELECT COUNT(*) AS n FROM deliveries WHERE subscription_id = ?", (subscription,)
-        )
+    def count_deliveries(
+        self,
+        *,
+        subscription: int | None = None,
+        event: int | None = None,
+        event_type: str | None = None,
+        status: str | None = None,
+        above: int | None = None,
+    ) -> int:
+        """How many deliveries match the filters (and have an id above `above`)."""
+        where, params = _delivery_filters(subscription, event, event_type, status)
+        if above is not None:
+            where.append("d.id > ?")
+            params.append(above)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        join = " JOIN events e ON e.id = d.event_id" if event_type is not None else ""
+        rows = self._query(f"SELECT COUNT(*) AS n FROM deliveries d{join} {clause}", params)
         return rows[0]["n"]
 
     def delivery(self, delivery_id: int, *, with_attempts: bool = True) -> Delivery | None:

@@ -217,8 +217,14 @@ class Client:
         return answer.body
 
     def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        """The whole delivery log (every page of it), oldest first."""
         query = "&".join(f"{k}={v}" for k, v in filters.items())
-        return self.ok("GET", f"/_mock/deliveries?{query}")["deliveries"]
+        page = self.ok("GET", f"/_mock/deliveries?{query}")
+        found: list[dict[str, Any]] = page["deliveries"]
+        while page["next"]:
+            page = self.ok("GET", page["next"])
+            found += page["deliveries"]
+        return found
 
     def settle(self, timeout: float = WAIT, **filters: Any) -> list[dict[str, Any]]:
         """The deliveries once none is pending."""

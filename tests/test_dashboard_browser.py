@@ -232,3 +232,42 @@ def test_the_short_address_and_a_wrong_filter_still_show_the_page(page: Any) -> 
         assert page.locator("form.new-webhook").count() == 1  # factorial's are made by its API
         _live_update(page)
         assert page.inner_text("#stamp").startswith("live · updated ")
+
+
+def test_the_log_pages_older_and_newer_and_the_newest_page_stays_live(page: Any) -> None:
+    with receiver() as endpoint, running("hirehop") as (server, client):
+        client.ok(
+            "POST", "/_mock/webhooks", {"url": endpoint.url, "events": ["job.status.updated"]}
+        )
+        for number in range(120):
+            client.ok(
+                "POST", "/_mock/events", {"type": "job.status.updated", "data": {"n": number}}
+            )
+        ids = [d["id"] for d in client.settle()][::-1]  # newest first, as the page lists them
+
+        def shown() -> list[int]:
+            rows = page.locator("#deliveries tr[data-row] td:first-child").all_inner_texts()
+            return [int(text) for text in rows]
+
+        page.goto(server.dashboard_url)
+        assert "120 in all, newest first" in page.inner_text("h2:has-text('Deliveries')")
+        assert page.inner_text(".pager .shown") == "1 to 50 of 120"
+        assert shown() == ids[:50]
+        assert page.locator(".pager a", has_text="newer").count() == 0
+        page.click(".pager a:has-text('older')")
+        page.wait_for_selector(".pager .shown:has-text('51 to 100 of 120')")
+        assert shown() == ids[50:100]
+        page.click(".pager a:has-text('older')")
+        page.wait_for_selector(".pager .shown:has-text('101 to 120 of 120')")
+        assert shown() == ids[100:]
+        assert page.locator(".pager a", has_text="older").count() == 0
+        page.click(".pager a:has-text('newer')")
+        page.wait_for_selector(".pager .shown:has-text('51 to 100 of 120')")
+        assert shown() == ids[50:100]
+        page.click(".pager a:has-text('newer')")  # fewer than a page above: the newest page
+        page.wait_for_selector(".pager .shown:has-text('1 to 50 of 120')")
+        assert "after=" not in page.url
+        assert "before=" not in page.url
+        client.ok("POST", "/_mock/events", {"type": "job.status.updated", "data": {"n": 120}})
+        page.wait_for_selector(".pager .shown:has-text('1 to 50 of 121')")  # a live update
+        assert shown()[1:] == ids[:49]

@@ -99,6 +99,70 @@ def test_delivery_log_filters_and_reset() -> None:
         assert server.mock.store.owed() == 0
 
 
+def _ids(page: dict) -> list[int]:
+    return [d["id"] for d in page["deliveries"]]
+
+
+def test_the_delivery_log_pages_through_more_deliveries_than_a_page() -> None:
+    with receiver() as endpoint, running("hirehop") as (_, client):
+        client.ok(
+            "POST", "/_mock/webhooks", {"url": endpoint.url, "events": ["job.status.updated"]}
+        )
+        for number in range(130):
+            client.ok(
+                "POST", "/_mock/events", {"type": "job.status.updated", "data": {"n": number}}
+            )
+        client.settle()
+        first = client.ok("GET", "/_mock/deliveries")
+        assert len(first["deliveries"]) == 100  # the default page
+        assert first["total"] == 130
+        assert first["previous"] is None
+        second = client.ok("GET", first["next"])
+        assert len(second["deliveries"]) == 30
+        assert second["next"] is None
+        everything = _ids(first) + _ids(second)
+        assert everything == sorted(set(everything))
+        assert len(everything) == 130
+        assert _ids(client.ok("GET", second["previous"])) == _ids(first)
+
+        # Newest first, a page of 50, a filter kept on every link.
+        newest, pages = [], 0
+        link = "/_mock/deliveries?order=newest&limit=50&status=delivered"
+        while link:
+            page = client.ok("GET", link)
+            assert page["total"] == 130
+            newest += _ids(page)
+            link, pages = page["next"], pages + 1
+            assert link is None or ("status=delivered" in link and "limit=50" in link)
+        assert pages == 3
+        assert newest == everything[::-1]
+        # `before` alone: the page that ends right before an id; `after` and `before`: between.
+        tenth = everything[60]
+        assert (
+            _ids(client.ok("GET", f"/_mock/deliveries?before={tenth}&limit=10"))
+            == (everything[50:60])
+        )
+        between = f"/_mock/deliveries?after={everything[9]}&before={everything[15]}"
+        assert _ids(client.ok("GET", between)) == everything[10:15]
+
+        # Asking again for the page after the last delivery seen lists those made since.
+        since = f"/_mock/deliveries?after={everything[-1]}"
+        assert client.ok("GET", since) == {
+            "deliveries": [],
+            "total": 130,
+            "next": None,
+            "previous": None,
+        }
+        client.ok("POST", "/_mock/events", {"type": "job.status.updated", "data": {"n": 130}})
+        client.settle()
+        (made,) = client.ok("GET", since)["deliveries"]
+        assert made["id"] > everything[-1]
+        assert len(client.deliveries()) == 131  # the tests' client follows every page
+        refused = client.call("GET", "/_mock/deliveries?limit=5000")
+        assert refused.status == 400
+        assert refused.body["detail"] == "limit must be an integer from 1 to 1000, not '5000'"
+
+
 def _event(data: bytes) -> bytes:
     return b'{"profile": "clockodo", "type": "entry.stopped", "data": ' + data + b"}"
 
@@ -193,6 +257,15 @@ def _bad_requests(url: str) -> list[tuple[str, str, dict | None, bytes | None, d
         ("POST", "/_mock/deliveries/42/redeliver", None, None, {}, 404),
         ("GET", "/_mock/deliveries?status=lost", None, None, {}, 400),
         ("GET", "/_mock/deliveries?subscription=abc", None, None, {}, 400),
+        # Paging: a page of 1 to 1000, in one of two orders, cut at an id.
+        ("GET", "/_mock/deliveries?limit=0", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?limit=1001", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?limit=-5", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?limit=ten", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?limit=1&limit=2", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?order=random", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?after=x", None, None, {}, 400),
+        ("GET", "/_mock/deliveries?before=-1", None, None, {}, 400),
         ("GET", "/_mock/nowhere", None, None, {}, 404),
         ("DELETE", "/_mock/events", None, None, {}, 405),
         ("PUT", "/_mock/faults", {"faults": "no-retry"}, None, {}, 400),

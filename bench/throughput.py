@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import urllib3
 
@@ -83,6 +84,21 @@ def bare_loop(url: str, body: bytes, headers: dict[str, str], count: int, worker
     return count / elapsed
 
 
+def _outbox(mock: Mock, profile_name: str, url: str, count: int) -> list[Any]:
+    """`count` events of the profile's first event owed to one subscription at `url`; what
+    `add_event` made of each."""
+    profile = mock.profiles[profile_name]
+    event = next(iter(profile.events))
+    subscription, _ = mock.subscriptions.create(
+        profile, events=[event], target_url=url, secret="bench"
+    )
+    payload = profile.event(event).example()
+    return [
+        mock.store.add_event(profile.name, event, payload, [(subscription.id, url, 0.0)])
+        for _ in range(count)
+    ]
+
+
 def mock_engine(url: str, profile_name: str, count: int, workers: int) -> tuple[float, int]:
     """Deliveries/s of the mock's engine working an outbox of `count` deliveries."""
     catalog = load_profiles()
@@ -92,14 +108,7 @@ def mock_engine(url: str, profile_name: str, count: int, workers: int) -> tuple[
         )
         mock = Mock(config, catalog)
         try:
-            profile = mock.profiles[profile_name]
-            event = next(iter(profile.events))
-            subscription, _ = mock.subscriptions.create(
-                profile, events=[event], target_url=url, secret="bench"
-            )
-            payload = profile.event(event).example()
-            for _ in range(count):
-                mock.store.add_event(profile.name, event, payload, [(subscription.id, url, 0.0)])
+            _outbox(mock, profile_name, url, count)
             started = time.perf_counter()
             mock.start()
             deadline = time.monotonic() + TIME_LIMIT
@@ -122,16 +131,8 @@ def phases(url: str, profile_name: str, count: int) -> dict[str, float]:
         config = MockConfig([profile_name], db=os.path.join(folder, "phases.sqlite3"))
         mock = Mock(config, catalog)
         try:
+            made = _outbox(mock, profile_name, url, count)
             profile = mock.profiles[profile_name]
-            event = next(iter(profile.events))
-            subscription, _ = mock.subscriptions.create(
-                profile, events=[event], target_url=url, secret="bench"
-            )
-            payload = profile.event(event).example()
-            made = [
-                mock.store.add_event(profile.name, event, payload, [(subscription.id, url, 0.0)])
-                for _ in range(count)
-            ]
             records = []
             for _, (delivery_id,) in made:
                 clock = time.perf_counter()

@@ -236,6 +236,12 @@ class Client:
             assert time.monotonic() < deadline, f"deliveries still pending: {found}"
             time.sleep(0.01)
 
+    def fire_forget(self, url: str, count: int) -> None:
+        """A HireHop webhook to `url` and `count` events to it (a long log to page through)."""
+        self.ok("POST", "/_mock/webhooks", {"url": url, "events": ["job.status.updated"]})
+        for number in range(count):
+            self.ok("POST", "/_mock/events", {"type": "job.status.updated", "data": {"n": number}})
+
     def advance(self, seconds: float, wait: float = WAIT) -> dict[str, Any]:
         """Advance a virtual clock by `seconds`; the answer once every attempt due is made."""
         body = {"advance_seconds": seconds, "wait_seconds": wait}

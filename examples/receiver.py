@@ -174,7 +174,9 @@ class Receiver:
 
 
 class KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1, so that a provider's pooled connections are kept open between deliveries."""
+    """HTTP/1.1 answers. Werkzeug's development server still closes the connection after
+    each one (`Connection: close`, and it drains the socket), so a provider's pooled
+    connections are not kept open: every delivery opens its own."""
 
     protocol_version = "HTTP/1.1"
 

@@ -230,11 +230,12 @@ def _drafts(
     """Each event's draft in order: kept ones read, the others made (in worker processes when
     there are enough of them) and kept."""
     wanted = spec.wanted(len(events))
-    kept = Entries("plans", root=spec.cache_dir) if spec.cache_dir is not None else None
     printed = fingerprint(profile)
     names = {event: _draft_key(printed, event, spec, wanted) for event in events}
     found: dict[str, Draft] = {}
-    if kept is not None:
+    kept: Entries | None = None
+    if spec.cache_dir is not None:
+        kept = Entries("plans", root=spec.cache_dir)
         _mark(spec.cache_dir)
         for event in events:
             draft = _read(kept.get(names[event]))
@@ -439,7 +440,8 @@ def _written(draft: Draft) -> str | None:
         text = json.dumps(kept, allow_nan=False)
     except (TypeError, ValueError):  # bytes, NaN
         return None
-    return text if json.loads(text) == kept and _same_types(json.loads(text), kept) else None
+    back = json.loads(text)
+    return text if back == kept and _same_types(back, kept) else None
 
 
 def _same_types(left: Any, right: Any) -> bool:
@@ -463,10 +465,8 @@ def _read(text: str | None) -> Draft | None:
         return None
 
 
-def _mark(folder: Path | None) -> None:
+def _mark(folder: Path) -> None:
     """Mark `folder` as a cache: backup tools skip it, git ignores it."""
-    if folder is None:
-        return
     marks = {
         "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This is hookconform's cache folder (payload plans); deleting it is safe.\n",

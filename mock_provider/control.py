@@ -546,7 +546,8 @@ class ControlApi:
         """The clock: its mode, its time, and for a virtual one the attempts due and not yet
         made and when the next falls due; after an advance, how it went."""
         clock, engine = self.mock.clock, self.mock.engine
-        view: dict[str, Any] = {"mode": clock.mode, "now": _iso(clock.now()), "epoch": clock.now()}
+        now = clock.now()
+        view: dict[str, Any] = {"mode": clock.mode, "now": _iso(now), "epoch": now}
         if not clock.virtual:
             return {**view, "time_scale": clock.scale}
         next_due = self.mock.store.next_due()
@@ -582,6 +583,12 @@ class ControlApi:
             if to < now:
                 raise ApiError(
                     400, "wrong value", f"'to' is before the mock's time {_iso(now)}: time runs on"
+                )
+            if to - now > MAX_ADVANCE_SECONDS:
+                raise ApiError(
+                    400,
+                    "wrong value",
+                    f"'to' is more than {MAX_ADVANCE_SECONDS:g} seconds after the mock's time",
                 )
         else:
             to = now + _seconds(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS)

@@ -63,6 +63,7 @@ def test_virtual_time_stands_still_until_advanced() -> None:
         ({}, "give one of"),
         ({"advance_seconds": 1, "to": "2030-01-01T00:00:00Z"}, "give one of"),
         ({"advance_seconds": -1}, "from 0 to"),
+        ({"to": "9999-01-01T00:00:00Z"}, "more than 1e+09 seconds after"),
         ({"advance_seconds": "soon"}, "advance_seconds"),
         ({"advance_seconds": 1, "wait_seconds": 601}, "wait_seconds"),
         ({"advance_seconds": 1, "speed": 2}, "'speed'"),

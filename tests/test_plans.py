@@ -68,7 +68,7 @@ def test_a_second_run_reads_every_plan_back_exactly(tmp_path: Path) -> None:
 def test_other_inputs_never_read_a_kept_plan(tmp_path: Path, change: dict[str, object]) -> None:
     spec = replace(SPEC, cache_dir=tmp_path)
     _made(RESTHOOKS, spec)
-    _, made = _made(RESTHOOKS, replace(spec, **change))  # type: ignore[arg-type]
+    _, made = _made(RESTHOOKS, replace(spec, **change))
     assert made.cached == 0
 
 

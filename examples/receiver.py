@@ -2,14 +2,17 @@
 
     python examples/receiver.py --profile NAME [--secret S] [--port P] [--host H] [--quiet]
 
-What it does with each POST, in order:
+What it does with each request, in order:
 
 1. handshakes: a hook-secret-echo profile's header is echoed with a 200; a
    secret-confirmation profile's validation request (the secret in the query or the body)
-   gets a 200 and the secret is logged for the person to enter at the provider;
+   gets a 200 and the secret is logged for the person to enter at the provider; a challenge
+   profile's request (any method) gets the profile's first right answer (the challenge
+   echoed, its HMAC, the origin allowed); anything else but a POST gets 405;
 2. a content type other than JSON gets 415, a body that is not JSON 400;
-3. authenticity, when a secret is configured: the challenge header, the body token (token,
-   export key) or the HMAC signature must match, else 401;
+3. authenticity, when a secret is configured: the challenge header or the body token (token,
+   export key) must match; a signature must be one over the raw bytes with the secret (any
+   one of several), its timestamp within the profile's tolerance; else 401;
 4. the body must be valid for at least one event of the profile (envelope included), else 422;
 5. a delivery already seen (a retry) gets 200 again, but is handled only once.
 
@@ -26,6 +29,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -55,10 +59,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from harness import pointers  # noqa: E402
+from harness.challenges import values_for  # noqa: E402
 from harness.errors import HarnessError  # noqa: E402
 from harness.profiles import Profile, load_profiles  # noqa: E402
 from harness.semantics import HandshakeRule  # noqa: E402
-from harness.wire import sign  # noqa: E402
 
 log = logging.getLogger("hookconform.examples.receiver")
 REMEMBERED = 10_000  # deliveries kept for recognising retries
@@ -82,11 +86,11 @@ class Receiver:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        if request.method != "POST":
-            return answer(405, error="webhooks are POSTed")
         handshake = self.handshake(request)
         if handshake is not None:
             return handshake
+        if request.method != "POST":
+            return answer(405, error="webhooks are POSTed")
         if request.mimetype != "application/json":
             return answer(415, error="expected application/json")
         raw = request.get_data()
@@ -116,7 +120,30 @@ class Receiver:
             if secret is not None:
                 log.warning("validation secret to enter at the provider: %s", secret)
                 return answer(200, validated=True)
+        if rule.challenges and rule.request is not None and rule.answers:
+            return self.challenge(request, rule)
         return None
+
+    def challenge(self, request: Request, rule: HandshakeRule) -> Response | None:
+        """The right answer to a challenge handshake (None: `request` is not one)."""
+        assert rule.request is not None
+        raw = request.get_data()
+        found = rule.request.recognise(request.method, request.args, request.headers, raw)
+        if found is None:
+            return None
+        if rule.request.signed and not self.authentic(request, raw, None):
+            return answer(401, error="not authentic")
+        if "token" in found and not _same(found["token"], self.secret or found["token"]):
+            return answer(403, error="wrong verification token")
+        values = values_for(
+            found.get("challenge", ""),
+            self.secret,
+            encoding=rule.hmac_encoding,
+            prefix=rule.hmac_prefix,
+        )
+        values.update({k: v for k, v in found.items() if k != "token"})
+        status, headers, body = rule.answers[0].render(values)
+        return Response(body, status=status, headers=headers)
 
     def validation_secret(self, request: Request, rule: HandshakeRule) -> str | None:
         if "query" in rule.secret_in and rule.query_param in request.args:
@@ -147,10 +174,9 @@ class Receiver:
                 return _same(pointers.get(body, rule.pointer), self.secret)
             except (*pointers.MISSING, ValueError):
                 return False
-        if rule.kind == "hmac-signature" and rule.header:
-            algorithm, encoding = rule.algorithm or "sha256", rule.encoding or "hex"
-            digest = sign(raw, self.secret, algorithm=algorithm, encoding=encoding)
-            return _same(request.headers.get(rule.header), digest)
+        if rule.scheme is not None:  # over the raw bytes, any one signature, a fresh time
+            headers = dict(request.headers.items())
+            return not rule.scheme.verify(self.secret, headers, raw, now=time.time())
         return False
 
     def event_for(self, body: Any) -> str | None:

@@ -17,6 +17,7 @@ cut short when the server stops.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -89,6 +90,9 @@ class CaptureServer:
         # What dates each arrival (`CapturedRequest.arrived`): the monotonic clock, or the
         # virtual clock of the mock the sender suite drives (harness.virtual_clock).
         self.clock: Callable[[], float] = time.monotonic
+        # Answers handshake requests ahead of any script (None for anything else): the
+        # sender suite sets it to answer a profile's challenge handshake, right or wrong.
+        self.handshake: Callable[[CapturedRequest], Reply | None] | None = None
 
     # Lifecycle.
 
@@ -204,7 +208,6 @@ class CaptureServer:
             # recording the piece that came would pass it off as a (malformed) delivery.
             return Response("incomplete body", status=400)(environ, start_response)
         path = "/" + request.path.strip("/")
-        reply = Reply(413) if truncated else self._next_reply(path)
         captured = CapturedRequest(
             method=request.method,
             path=path,
@@ -214,8 +217,11 @@ class CaptureServer:
             truncated=truncated,
             arrived=self.clock(),
             arrived_at=datetime.now(UTC),
-            status=reply.status,
+            status=413,
         )
+        answered = None if truncated or self.handshake is None else self.handshake(captured)
+        reply = Reply(413) if truncated else answered or self._next_reply(path)
+        captured = dataclasses.replace(captured, status=reply.status)
         with self._arrived:
             self._requests.append(captured)
             self._arrived.notify_all()

@@ -17,7 +17,6 @@ from harness import pointers
 from harness.capture import CapturedRequest
 from harness.profiles import Profile
 from harness.schemas import error_messages, validator_for_schema
-from harness.wire import sign
 
 
 def json_body(request: CapturedRequest) -> tuple[Any, str | None]:
@@ -53,15 +52,13 @@ def authenticity_problems(
         return []
     if secret is None:
         return [f"no secret to compare with: pass the {kind} value the sender was given"]
+    if rule.scheme is not None:
+        return rule.scheme.verify(secret, dict(request.headers), request.body)
     if rule.header is not None:
         sent = request.header(rule.header)
         if sent is None:
             return [f"header {rule.header} is missing"]
-        if kind == "hmac-signature":
-            algorithm, encoding = rule.algorithm or "sha256", rule.encoding or "hex"
-            expected = sign(request.body, secret, algorithm=algorithm, encoding=encoding)
-        else:
-            expected = secret
+        expected = secret
         if not hmac.compare_digest(sent, expected):
             return [f"header {rule.header} is {sent!r}, expected {expected!r}"]
         return []

@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from harness.challenges import Answer, ChallengeRequest
+from harness.signatures import Scheme
+
 Documented = bool | Literal["partial"]
 ROLES = ("create", "list", "get", "update", "delete", "deliveries", "delivery", "sample")
 RECORD_ROLES = ("create", "list", "get", "update", "delete")  # the subscription records
@@ -72,6 +75,20 @@ KIND_PARAMETERS: dict[str, dict[Any, tuple[str, ...]]] = {
         "challenge-header": ("header", "value_from", "optional"),
         "body-token": ("pointer", "value_from", "optional"),
         "hmac-signature": ("header", "algorithm", "encoding", "value_from", "optional"),
+        "signature": (
+            "header",
+            "algorithm",
+            "encoding",
+            "value_from",
+            "optional",
+            "signed",
+            "header_format",
+            "signature_format",
+            "separator",
+            "key",
+            "timestamp",
+            "id",
+        ),
         "subscriber-headers": ("header", "value_from", "optional"),
     },
     "handshake": {
@@ -84,6 +101,8 @@ KIND_PARAMETERS: dict[str, dict[Any, tuple[str, ...]]] = {
             "method",
             "revalidate_on",
         ),
+        "challenge": ("request", "answers", "hmac", "seconds"),
+        "ping-event": ("event", "seconds"),
     },
     "envelope": {
         "resource": ("detail",),
@@ -307,10 +326,16 @@ class AuthenticityRule(Rule):
     algorithm: str | None = None
     encoding: str | None = None
     optional: bool = False
+    scheme: Scheme | None = None  # hmac-signature and signature: how it signs
 
     @property
     def none(self) -> bool:
         return self.kind == "none"
+
+    @property
+    def signs(self) -> bool:
+        """The proof is an HMAC signature (`scheme` says how)."""
+        return self.scheme is not None
 
     @property
     def per_subscription(self) -> bool:
@@ -356,6 +381,12 @@ class HandshakeRule(Rule):
     body_pointer: str | None = None
     method: str = "POST"
     revalidate_on: tuple[str, ...] = ()
+    request: ChallengeRequest | None = None  # challenge: what is sent ...
+    answers: tuple[Answer, ...] = ()  # ... and the answers that are right (any one)
+    hmac_encoding: str = "hex"  # what {hmac} in an answer is: HMAC-SHA256(secret, challenge)
+    hmac_prefix: str = ""
+    event: str | None = None  # ping-event: the event sent when a subscription is made
+    seconds: float | None = None  # the time limit for the answer
 
     @property
     def echo(self) -> bool:
@@ -364,6 +395,16 @@ class HandshakeRule(Rule):
     @property
     def confirmation(self) -> bool:
         return self.kind == "secret-confirmation"
+
+    @property
+    def challenges(self) -> bool:
+        """A request the endpoint must answer right before it is saved (`request`, `answers`)."""
+        return self.kind == "challenge"
+
+    @property
+    def pings(self) -> bool:
+        """A ping event is delivered when a subscription is made; any 2xx will do."""
+        return self.kind == "ping-event"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -659,6 +700,34 @@ def _authenticity(raw: Mapping[str, Any]) -> AuthenticityRule:
         algorithm=raw.get("algorithm"),
         encoding=raw.get("encoding"),
         optional=bool(raw.get("optional", False)),
+        scheme=_scheme(raw),
+    )
+
+
+def _scheme(raw: Mapping[str, Any]) -> Scheme | None:
+    """The signature scheme of a signing authenticity rule (hmac-signature: the body alone,
+    one bare signature, the raw secret as the key)."""
+    if raw["kind"] not in ("hmac-signature", "signature"):
+        return None
+    key = raw.get("key", {})
+    timestamp = raw.get("timestamp", {})
+    ident = raw.get("id", {})
+    return Scheme(
+        header=raw["header"],
+        signed=raw.get("signed", "{body}"),
+        header_format=raw.get("header_format", "{signatures}"),
+        signature_format=raw.get("signature_format", "{signature}"),
+        separator=raw.get("separator"),
+        algorithm=raw.get("algorithm", "sha256"),
+        encoding=raw.get("encoding", "hex"),
+        key_encoding=key.get("encoding", "raw"),
+        key_prefix=key.get("prefix", ""),
+        timestamp_header=timestamp.get("header"),
+        tolerance=timestamp.get("tolerance_seconds"),
+        future_tolerance=timestamp.get("future_tolerance_seconds"),
+        id_header=ident.get("header"),
+        id_form=ident.get("form", "token"),
+        id_prefix=ident.get("prefix", ""),
     )
 
 
@@ -674,6 +743,12 @@ def _handshake(raw: Mapping[str, Any]) -> HandshakeRule:
         body_pointer=raw.get("body_pointer"),
         method=raw.get("method", "POST"),
         revalidate_on=tuple(raw.get("revalidate_on", ())),
+        request=ChallengeRequest.read(raw["request"]) if "request" in raw else None,
+        answers=tuple(Answer.read(a) for a in raw.get("answers", ())),
+        hmac_encoding=raw.get("hmac", {}).get("encoding", "hex"),
+        hmac_prefix=raw.get("hmac", {}).get("prefix", ""),
+        event=raw.get("event"),
+        seconds=None if raw.get("seconds") is None else float(raw["seconds"]),
     )
 
 

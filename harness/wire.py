@@ -12,13 +12,15 @@ import copy
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from harness import __version__, pointers
+from harness.challenges import fill, values_for
 from harness.profiles import Profile
+from harness.signatures import Stamp
 
 USER_AGENT = f"hookconform/{__version__}"
 CONTENT_TYPE = "application/json"
@@ -71,16 +73,33 @@ def authenticate(profile: Profile, payload: Any, secret: str | None) -> Any:
     return authentic
 
 
-def auth_headers(profile: Profile, body: bytes, secret: str | None) -> dict[str, str]:
-    """The headers the authenticity kind adds for `body`: a challenge or a signature."""
+def new_stamp(profile: Profile, now: datetime | None = None) -> Stamp:
+    """A fresh delivery id and the time of `now` (default: the present), for signing."""
+    scheme = profile.semantics.authenticity.scheme
+    moment = now or datetime.now(UTC)
+    return Stamp(scheme.new_id() if scheme else "", int(moment.timestamp()))
+
+
+def auth_headers(
+    profile: Profile,
+    body: bytes,
+    secret: str | None,
+    *,
+    stamp: Stamp | None = None,
+    also: Sequence[str] = (),
+) -> dict[str, str]:
+    """The headers the authenticity kind adds for `body`: a challenge or the signature(s).
+
+    A signing kind signs with `secret` and each secret in `also` (rotation: the receiver
+    must accept the delivery when any one is its own), over `stamp` (default: a fresh one).
+    """
     rule = profile.semantics.authenticity
     if secret is None or rule.header is None:
         return {}
     if rule.secret_in_header:  # a challenge, or the subscriber's own header
         return {rule.header: secret}
-    if rule.kind == "hmac-signature":
-        algorithm, encoding = rule.algorithm or "sha256", rule.encoding or "hex"
-        return {rule.header: sign(body, secret, algorithm=algorithm, encoding=encoding)}
+    if rule.scheme is not None:
+        return rule.scheme.headers([*also, secret], stamp or new_stamp(profile), body)
     return {}
 
 
@@ -91,15 +110,18 @@ def delivery_request(
     secret: str | None = None,
     now: datetime | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    signing: Stamp | None = None,
 ) -> WireRequest:
     """The request `profile`'s provider sends for `payload` to a subscriber holding `secret`.
 
     `payload` is a body as the event schema describes it (envelope included); the send time
     and the secret are filled in where the profile's envelope and authenticity kinds put them.
+    A signature covers `signing` (the delivery's id, the attempt's time; default: a fresh id
+    and `now`).
     """
     body = encode(authenticate(profile, stamp(profile, payload, now=now), secret))
     headers = {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
-    headers.update(auth_headers(profile, body, secret))
+    headers.update(auth_headers(profile, body, secret, stamp=signing or new_stamp(profile, now)))
     headers.update(extra_headers or {})
     return WireRequest("POST", headers, body)
 
@@ -116,6 +138,25 @@ def validation_request(profile: Profile, secret: str) -> WireRequest:
         body = encode(document)
         headers["Content-Type"] = CONTENT_TYPE
     return WireRequest(rule.method, headers, body, query)
+
+
+def challenge_request(
+    profile: Profile, secret: str | None, challenge: str, *, now: datetime | None = None
+) -> WireRequest:
+    """The request a challenge handshake sends, its templates filled in for `challenge`
+    (and signed as a delivery where the handshake says so)."""
+    rule = profile.semantics.handshake
+    sent = rule.request
+    assert sent is not None, f"profile {profile.name!r} has no challenge handshake"
+    values = values_for(challenge, secret, encoding=rule.hmac_encoding, prefix=rule.hmac_prefix)
+    headers = {"User-Agent": USER_AGENT, **fill(dict(sent.headers), values)}
+    body = b""
+    if sent.body is not None:
+        body = encode(fill(sent.body, values))
+        headers["Content-Type"] = CONTENT_TYPE
+        if sent.signed:
+            headers.update(auth_headers(profile, body, secret, stamp=new_stamp(profile, now)))
+    return WireRequest(sent.method, headers, body, fill(dict(sent.query), values))
 
 
 def hook_secret_request(profile: Profile, secret: str) -> WireRequest:

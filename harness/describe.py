@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from harness.challenges import Answer
 from harness.profiles import Profile
 from harness.semantics import (
     AuthenticityRule,
@@ -66,11 +67,23 @@ def _authenticity(rule: AuthenticityRule) -> str:
         )
     if rule.kind == "body-token":
         return f"{origin} is sent in the body at {rule.pointer}{optional}."
-    if rule.kind == "hmac-signature":
-        return (
-            f"header {rule.header} carries an HMAC-{(rule.algorithm or '').upper()} of the body "
-            f"({rule.encoding}) keyed with {origin}{optional}."
+    scheme = rule.scheme
+    if scheme is not None:
+        several = f", several at once split by {scheme.separator!r}" if scheme.rotates else ""
+        form = scheme.header_format.replace("{signatures}", scheme.signature_format)
+        key = f"{scheme.key_prefix}base64-decoded" if scheme.key_encoding == "base64" else "raw"
+        said = (
+            f"header {scheme.header} ({form}{several}) carries an HMAC-"
+            f"{scheme.algorithm.upper()} ({scheme.encoding}) of {scheme.signed!r} keyed with "
+            f"{origin} ({key}){optional}"
         )
+        if scheme.timestamped:
+            where = scheme.timestamp_header or scheme.header
+            ahead = f", {scheme.future_tolerance:g} s ahead" if scheme.future_tolerance else ""
+            said += f"; the timestamp in {where} is accepted {scheme.tolerance:g} s old{ahead}"
+        if scheme.id_header:
+            said += f"; {scheme.id_header} is the delivery's id, the same on every retry"
+        return said + "."
     return "nothing lets a receiver tell a real delivery from a forged one."
 
 
@@ -92,7 +105,33 @@ def _handshake(rule: HandshakeRule) -> str:
             f"inactive until validated: a {rule.method} to the endpoint carries a secret "
             f"({where}) that a person enters back; changing {again} needs a new validation."
         )
+    if rule.challenges and rule.request is not None:
+        sent = rule.request
+        parts = [f"query {dict(sent.query)}" if sent.query else ""]
+        parts += [f"headers {dict(sent.headers)}" if sent.headers else ""]
+        parts += [f"body {sent.body}" if sent.body is not None else ""]
+        what = ", ".join(p for p in parts if p) or "nothing"
+        answers = " or ".join(_answer(a) for a in rule.answers)
+        return (
+            f"before the endpoint is saved, a {sent.method} with {what} must get {answers} "
+            f"within {rule.seconds:g} s."
+        )
+    if rule.pings:
+        return f"a new subscription gets a {rule.event} delivery; any 2xx will do."
     return "none: a subscription is active at once."
+
+
+def _answer(answer: Answer) -> str:
+    said = " or ".join(map(str, answer.status))
+    if answer.content_type:
+        said += f" {answer.content_type}"
+    if answer.body is not None:
+        said += f" {answer.body!r}"
+    if answer.json is not None:
+        said += f" with {answer.json}"
+    if answer.headers:
+        said += f" with headers {answer.headers}"
+    return said
 
 
 def _envelope(rule: EnvelopeRule) -> str:

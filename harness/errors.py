@@ -187,6 +187,12 @@ class ForgeryAccepted(ExchangeFailure):
     title = "Forged delivery accepted"
 
 
+class ReplayAccepted(ExchangeFailure):
+    """A correctly signed delivery dated outside the tolerance was answered with a 2xx."""
+
+    title = "Replayed delivery accepted"
+
+
 class AnswerTooSlow(ExchangeFailure):
     """An answer came after the provider's timeout, or not at all."""
 

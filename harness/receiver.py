@@ -31,6 +31,7 @@ from harness.options import ReceiverOptions
 from harness.plans import EventPlan, Made, PlanBook, PlanSpec, iter_plans
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
+from harness.signatures import Stamp
 from harness.targets import Target, pin
 from harness.text import excerpt
 from harness.transport import HttpClient, TransportError
@@ -217,13 +218,16 @@ class Trial:
         *,
         secret: str | _RunSecret | None = RUN_SECRET,
         extra_headers: dict[str, str] | None = None,
+        signing: Stamp | None = None,
     ) -> WireRequest:
-        """The delivery of `payload` as the provider sends it (the run's secret by default)."""
+        """The delivery of `payload` as the provider sends it (the run's secret by default;
+        a signature over `signing`, by default a fresh id and the present)."""
         return delivery_request(
             self.profile,
             payload,
             secret=self.run.secret if isinstance(secret, _RunSecret) else secret,
             extra_headers=extra_headers,
+            signing=signing,
         )
 
     def deliver(self, payload: Any, **kwargs: Any) -> Exchange:

@@ -28,6 +28,7 @@ def reference_problems(profile: Profile, profile_file: str, openapi_file: str) -
     """Every reference of `profile` that does not resolve; [] when all do."""
     rule = profile.semantics.subscription
     found = list(_pointer_problems(profile, profile_file))
+    found += _signing_problems(profile, profile_file)
     if not rule.managed_by_api:
         return found
     found += _operation_problems(profile, profile_file)
@@ -38,6 +39,39 @@ def reference_problems(profile: Profile, profile_file: str, openapi_file: str) -
 
 def _at(*parts: str | int) -> str:
     return json_path(["semantics", *parts])
+
+
+def _signing_problems(profile: Profile, file: str) -> Iterator[Problem]:
+    """A signature's template names only what travels; a ping names one of the events."""
+    scheme = profile.semantics.authenticity.scheme
+    if scheme is not None:
+        if scheme.signs_id and scheme.id_header is None:
+            yield Problem(
+                file,
+                _at("authenticity", "signed"),
+                "the signed content names {id}, but no id header carries it: add id.header",
+            )
+        if scheme.timestamped and not (scheme.timestamp_header or scheme.timestamp_in_header):
+            yield Problem(
+                file,
+                _at("authenticity", "timestamp"),
+                "the signed content names {timestamp}, but it travels nowhere: add "
+                "timestamp.header, or {timestamp} in header_format",
+            )
+        if scheme.timestamped and scheme.tolerance is None:
+            yield Problem(
+                file,
+                _at("authenticity", "timestamp"),
+                "a signed timestamp needs timestamp.tolerance_seconds (how old a receiver "
+                "accepts it)",
+            )
+    handshake = profile.semantics.handshake
+    if handshake.pings and handshake.event not in profile.events:
+        yield Problem(
+            file,
+            _at("handshake", "event"),
+            f"{handshake.event!r} is not an event of the profile's webhooks",
+        )
 
 
 # operations ---------------------------------------------------------------------------------

@@ -139,6 +139,12 @@ class Scheme:
             found[self.id_header] = stamp.id
         return found
 
+    def id_for(self, key: str) -> str:
+        """The delivery id for a delivery known by `key` (a UUID): the same on every attempt."""
+        if self.id_form == "uuid":
+            return f"{self.id_prefix}{key}"
+        return f"{self.id_prefix}{key.replace('-', '')}"
+
     def new_id(self) -> str:
         """A fresh delivery id in the scheme's form."""
         if self.id_form == "uuid":

@@ -32,7 +32,8 @@ from mock_provider.guard import Guard
 from mock_provider.http_json import DEFAULT_BODY_LIMIT, ApiError, refuse_other_bodies
 from mock_provider.outbound import DEFAULT_TIMEOUT, Outbound
 from mock_provider.profile_api import ProfileApi
-from mock_provider.store import Store
+from mock_provider.realistic import example_payload
+from mock_provider.store import Store, Subscription
 from mock_provider.subscriptions import Subscriptions, new_secret
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class Mock:
             workers=config.workers,
         )
         self.subscriptions = Subscriptions(self.store, self.outbound, self.faults, plan=config.plan)
+        self.subscriptions.ping = self.ping
         credentials = auth.Credentials(config.api_key, config.basic_auth)
         self.apis = {
             name: ProfileApi(
@@ -150,6 +152,19 @@ class Mock:
         from harness.strategies import draw, payloads  # schemathesis loads slowly
 
         return draw(payloads(profile, event), seed_value=seed)
+
+    def ping(self, profile: Profile, subscription: Subscription) -> None:
+        """Deliver a ping-event handshake's event to a new subscription: its example (or a
+        payload generated from its schema), signed and logged like any delivery."""
+        event = profile.semantics.handshake.event or ""
+        found = profile.event(event)
+
+        def payload(variant: Profile, _: Subscription | None) -> Any:
+            if found.examples:
+                return example_payload(found, 0, self.clock.now())
+            return self.generate(variant, event, 0)
+
+        self.engine.trigger(profile, event, payload, to=[subscription])
 
     def start(self) -> None:
         self.engine.start()

@@ -26,7 +26,8 @@ from jsonschema import Draft202012Validator
 from harness import pointers
 from harness.profiles import Profile
 from harness.semantics import RetryRule
-from harness.wire import WireRequest, delivery_request, encode
+from harness.signatures import Stamp
+from harness.wire import WireRequest, auth_headers, delivery_request, encode
 from mock_provider.clock import Clock, VirtualClock
 from mock_provider.faults import Fault, Faults
 from mock_provider.outbound import Outbound, Outcome, activity, logged_attempt
@@ -109,6 +110,41 @@ def event_headers(profile: Profile, event: str) -> dict[str, str]:
     return values
 
 
+STALE_BY = 600.0  # seconds past the tolerance a stale-timestamp fault dates a signature
+
+
+def signing_stamp(profile: Profile, key: str, faults: Faults) -> Stamp:
+    """What an attempt's signature covers: the delivery's id (`key`: the same on every
+    attempt of a delivery) and the present, as the active faults leave them."""
+    scheme = profile.semantics.authenticity.scheme
+    now = time.time()
+    if scheme is None:
+        return Stamp("", int(now))
+    ident = scheme.new_id() if Fault.CHANGING_ID in faults else scheme.id_for(key)
+    if Fault.STALE_TIMESTAMP in faults:
+        now -= (scheme.tolerance or 300.0) + STALE_BY
+    return Stamp(ident, int(now))
+
+
+def _reserialized(profile: Profile, request: WireRequest, secret: str | None) -> WireRequest:
+    """`request` signed over its body as `json.dumps` re-serialises it (sorted keys, spaces)
+    while the bytes sent stay as they were: what a sender that signs an object gets wrong."""
+    try:
+        again = json.dumps(request.json(), sort_keys=True).encode()
+    except ValueError:
+        return request
+    rule = profile.semantics.authenticity
+    scheme = rule.scheme
+    if scheme is None or secret is None:
+        return request
+    parsed = scheme.parse(request.headers)
+    ident = parsed.id or "" if not isinstance(parsed, str) else ""
+    timestamp = parsed.timestamp if not isinstance(parsed, str) else None
+    stamp = Stamp(ident, int(timestamp) if timestamp and timestamp.isdigit() else 0)
+    signed = auth_headers(profile, again, secret, stamp=stamp)
+    return WireRequest(request.method, {**request.headers, **signed}, request.body, request.query)
+
+
 def build_request(
     profile: Profile,
     event: str,
@@ -116,19 +152,24 @@ def build_request(
     secret: str | None,
     faults: Faults,
     headers: dict[str, str] | None = None,
+    signing: Stamp | None = None,
 ) -> WireRequest:
-    """The request for one attempt, with the event's headers and the active faults applied."""
+    """The request for one attempt, with the event's headers and the active faults applied;
+    a signature covers `signing` (the delivery's id and the attempt's time)."""
     rule = profile.semantics.authenticity
     if Fault.WRONG_CHALLENGE in faults and not rule.none:
         secret = f"wrong-{secret or 'challenge'}"
-    request = delivery_request(profile, payload, secret=secret, extra_headers=headers)
+    extra: dict[str, Any] = {"secret": secret, "extra_headers": headers, "signing": signing}
+    request = delivery_request(profile, payload, **extra)
     if Fault.SCHEMA_DRIFT in faults:
         checked = profile.event(event)
         for candidate in _drift_candidates(payload):
-            drifted = delivery_request(profile, candidate, secret=secret, extra_headers=headers)
+            drifted = delivery_request(profile, candidate, **extra)
             if checked.errors(drifted.json()):
                 request = drifted
                 break
+    if Fault.RESERIALIZED_SIGNATURE in faults:
+        request = _reserialized(profile, request, secret)
     if Fault.MISSING_CHALLENGE in faults and rule.header:
         headers = {k: v for k, v in request.headers.items() if k != rule.header}
         request = WireRequest(request.method, headers, request.body, request.query)
@@ -308,8 +349,11 @@ class Engine:
         event: str,
         payload: Callable[[Profile, Subscription | None], Any],
         headers: Mapping[str, str] | None = None,
+        *,
+        to: list[Subscription] | None = None,
     ) -> list[Fired]:
-        """Record an event and a delivery for every subscription that receives it.
+        """Record an event and a delivery for every subscription that receives it (`to`:
+        for these, whatever their events, e.g. a ping-event handshake's ping).
 
         `payload(variant, subscription)` is the body for a subscription whose payloads come
         from `variant` (the profile, or the variant of its API version: `events.versions`);
@@ -318,11 +362,15 @@ class Engine:
         from their schemas; `headers` overrides them.
         """
         now = self.clock.now()
-        targets = [
-            s
-            for s in self.store.subscriptions(profile.name)
-            if event in s.events and self.receives(s)
-        ]
+        targets = (
+            to
+            if to is not None
+            else [
+                s
+                for s in self.store.subscriptions(profile.name)
+                if event in s.events and self.receives(s)
+            ]
+        )
         bodies: list[tuple[Profile, Any, list[Subscription]]] = []
         for subscription in targets:
             variant = profile.for_subscription(subscription.object, event)
@@ -522,8 +570,9 @@ class Engine:
         secret = authenticity_secret(profile, subscription, self.store)
         headers = {**subscriber_headers(profile, subscription), **delivery.headers}
         variant = profile.for_subscription(subscription.object, delivery.event_type)
+        signing = signing_stamp(profile, delivery.public_id, self.faults)
         request = build_request(
-            variant, delivery.event_type, delivery.payload, secret, self.faults, headers
+            variant, delivery.event_type, delivery.payload, secret, self.faults, headers, signing
         )
         number = delivery.attempt_count + 1
         outcome = self.outbound.send(

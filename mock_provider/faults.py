@@ -29,6 +29,11 @@ class Fault(enum.StrEnum):
     SKIP_VALIDATION = "skip-validation"
     DROP_TOKEN = "drop-token"
     NO_HOOK_SECRET = "no-hook-secret"
+    STALE_TIMESTAMP = "stale-timestamp"
+    RESERIALIZED_SIGNATURE = "signs-reserialized"
+    CHANGING_ID = "changing-id"
+    ACCEPTS_WRONG_ANSWER = "any-answer"
+    NO_PING = "no-ping"
 
 
 FAULTS: dict[str, str] = {
@@ -44,6 +49,11 @@ FAULTS: dict[str, str] = {
     Fault.SKIP_VALIDATION: "subscriptions get deliveries before their handshake is complete",
     Fault.DROP_TOKEN: "the authenticity token is left out of the body",
     Fault.NO_HOOK_SECRET: "create skips the X-Hook-Secret handshake and activates at once",
+    Fault.STALE_TIMESTAMP: "signatures are dated 10 min past the timestamp tolerance",
+    Fault.RESERIALIZED_SIGNATURE: "signatures cover the body re-serialised, not as sent",
+    Fault.CHANGING_ID: "each attempt of a delivery carries a new delivery id",
+    Fault.ACCEPTS_WRONG_ANSWER: "a wrong or late answer to a challenge handshake is accepted",
+    Fault.NO_PING: "no ping event is sent when a webhook is made",
 }
 
 

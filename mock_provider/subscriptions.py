@@ -9,18 +9,23 @@ screen profiles). Keyed by semantic kinds only:
 - `quotas.limits[plan]`: at most `max` subscriptions per account or per event type.
 - `handshake.kind`: `hook-secret-echo` sends the secret while the create call is open and
   checks the echo; `secret-confirmation` leaves the subscription pending until a validation
-  request's secret is confirmed; `revalidate_on: [url]` makes a URL change pending again.
+  request's secret is confirmed; `revalidate_on: [url]` makes a URL change pending again;
+  `challenge` sends the profile's challenge request while the create call is open and
+  refuses the create (422) unless the answer is a right one within `seconds` (a URL change
+  is challenged again); `ping-event` delivers the `event` to a new subscription (its answer
+  changes nothing).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.challenges import judge, new_challenge, values_for
 from harness.profiles import Profile
-from harness.wire import WireRequest, hook_secret_request, validation_request
+from harness.wire import WireRequest, challenge_request, hook_secret_request, validation_request
 from mock_provider.faults import Fault, Faults
 from mock_provider.http_json import ApiError
 from mock_provider.outbound import Outbound, Outcome, activity, logged_attempt
@@ -55,6 +60,9 @@ class Subscriptions:
         self.outbound = outbound
         self.faults = faults
         self.plan = plan
+        # Delivers a ping-event handshake's event to a new subscription (set by the app,
+        # which owns the delivery engine).
+        self.ping: Callable[[Profile, Subscription], None] | None = None
 
     # creation ---------------------------------------------------------------------------
 
@@ -110,6 +118,7 @@ class Subscriptions:
             )
             assert updated is not None
             self._log(profile, updated, sent)
+            self._pinged(profile, updated)
             return updated, False
         created = self.store.add_subscription(
             profile=profile.name,
@@ -124,7 +133,42 @@ class Subscriptions:
             public_id=public_id,
         )
         self._log(profile, created, sent)
+        self._pinged(profile, created)
         return created, True
+
+    def _pinged(self, profile: Profile, subscription: Subscription) -> None:
+        if profile.semantics.handshake.pings and Fault.NO_PING not in self.faults and self.ping:
+            self.ping(profile, subscription)
+
+    def _secret_of(self, profile: Profile, secret: str | None) -> str | None:
+        """The secret a handshake uses: the subscription's, or the account setting's."""
+        setting = profile.semantics.authenticity.account_setting
+        return self.store.setting(profile.name, setting) if setting else secret
+
+    def _challenge(self, profile: Profile, target_url: str, secret: str | None) -> Sent:
+        """Send the challenge handshake; a 422 unless the answer is right and in time."""
+        rule = profile.semantics.handshake
+        challenge = new_challenge()
+        key = self._secret_of(profile, secret)
+        request = challenge_request(profile, key, challenge)
+        outcome = self.outbound.send(target_url, request)
+        sent = Sent(challenge, request, outcome)
+        values = values_for(challenge, key, encoding=rule.hmac_encoding, prefix=rule.hmac_prefix)
+        problems = judge(
+            rule.answers, values, outcome.status_code, outcome.headers, outcome.excerpt.encode()
+        )
+        if outcome.error:
+            problems = [outcome.error]
+        limit = rule.seconds
+        if limit is not None and outcome.duration_ms > limit * 1000:
+            problems.append(f"it took {outcome.duration_ms / 1000:.1f} s, more than {limit:g} s")
+        if problems and Fault.ACCEPTS_WRONG_ANSWER not in self.faults:
+            raise ApiError(
+                422,
+                "handshake failed",
+                f"the endpoint's answer to the challenge is not right: {'; '.join(problems)}",
+            )
+        return sent
 
     def check_events(
         self, profile: Profile, events: list[str], object: Mapping[str, Any] | None = None
@@ -204,6 +248,8 @@ class Subscriptions:
         if rule.confirmation:
             return "pending", "awaiting validation and confirmation", secret, None, None
         sent = None
+        if rule.challenges:
+            sent = self._challenge(profile, target_url, secret)
         if rule.echo and Fault.NO_HOOK_SECRET not in self.faults:
             header = rule.header or ""
             hook_secret = new_secret()
@@ -271,6 +317,9 @@ class Subscriptions:
         if target_url is not None and target_url != subscription.target_url:
             changes["target_url"] = self.outbound.check(target_url)
             rule = profile.semantics.handshake
+            if rule.challenges:
+                sent = self._challenge(profile, target_url, secret or subscription.secret)
+                self._log(profile, subscription, sent)
             if rule.confirmation and "url" in rule.revalidate_on:
                 state, reason = "pending", "the URL changed: validate and confirm again"
                 changes["pending_secret"] = None

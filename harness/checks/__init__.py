@@ -29,9 +29,9 @@ LEVELS: tuple[Level, ...] = ("MUST", "SHOULD")
 SIDES: tuple[Side, ...] = ("receiver", "sender")
 
 # The modules that hold the checks of each side, imported on first use of the registry.
-_MODULES: dict[Side, str] = {
-    "receiver": "harness.checks.receiver",
-    "sender": "harness.checks.sender",
+_MODULES: dict[Side, tuple[str, ...]] = {
+    "receiver": ("harness.checks.receiver", "harness.checks.signed"),
+    "sender": ("harness.checks.sender",),
 }
 
 
@@ -176,11 +176,12 @@ def check(
 def load(side: Side | None = None) -> None:
     """Import the modules that register the checks of `side` (both when None)."""
     for name in [side] if side else list(SIDES):
-        try:
-            importlib.import_module(_MODULES[name])
-        except ModuleNotFoundError as exc:
-            if exc.name != _MODULES[name]:
-                raise  # a broken import inside the module is a bug, not a missing suite
+        for module in _MODULES[name]:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise  # a broken import inside the module is a bug, not a missing suite
 
 
 def registered(side: Side | None = None, profile: Profile | None = None) -> list[Check]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from harness import pointers
 from harness.checks import check, not_
+from harness.checks.forging import signature_forgeries
 from harness.describe import DESCRIBERS
 from harness.errors import (
     AnswerTooSlow,
@@ -214,25 +215,13 @@ def _token_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[str, 
     ]
 
 
-def _signature_forgeries(trial: Trial, payload: Any, wrong: str) -> list[tuple[str, WireRequest]]:
-    header = trial.profile.semantics.authenticity.header
-    genuine = trial.request(payload)
-    return [
-        (f"{header} made with another secret", trial.request(payload, secret=wrong)),
-        (f"no {header} header", trial.request(payload, secret=None)),
-        (
-            "a body changed after it was signed",
-            WireRequest(genuine.method, genuine.headers, genuine.body + b" "),
-        ),
-    ]
-
-
 # How to forge a delivery, by authenticity kind.
 FORGERIES: dict[str, Callable[[Trial, Any, str], list[tuple[str, WireRequest]]]] = {
     "challenge-header": _challenge_forgeries,
     "subscriber-headers": _challenge_forgeries,  # the header is the secret, as a challenge
     "body-token": _token_forgeries,
-    "hmac-signature": _signature_forgeries,
+    "hmac-signature": signature_forgeries,
+    "signature": signature_forgeries,
 }
 
 

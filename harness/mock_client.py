@@ -38,6 +38,14 @@ def mock_credentials(profile: Profile) -> tuple[dict[str, str], tuple[str, str] 
     return {}, None
 
 
+class WebhookRefused(HarnessError):
+    """The mock refused to make a webhook (`status`: its answer), e.g. a failed challenge."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class MockClient:
     """Calls to the control API of the mock whose base is `root` (its URL, or a
     `/<profile>/` mount of it)."""
@@ -118,7 +126,13 @@ class MockClient:
         field = profile.semantics.authenticity.subscription_field
         if field is not None and secret is not None:
             body[field] = secret
-        made: dict[str, Any] = self.checked("POST", "/webhooks", body)
+        status, made = self.call("POST", "/webhooks", body)
+        if not 200 <= status < 300:
+            detail = made.get("detail", made) if isinstance(made, dict) else made
+            raise WebhookRefused(
+                f"the mock refused POST {CONTROL}/webhooks ({status}): {detail}", status
+            )
+        assert isinstance(made, dict)
         return made
 
     def close(self) -> None:

@@ -31,11 +31,11 @@ from harness.options import ReceiverOptions
 from harness.plans import EventPlan, Made, PlanBook, PlanSpec, iter_plans
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
-from harness.signatures import Stamp
+from harness.signatures import SignatureError, Stamp
 from harness.targets import Target, pin
 from harness.text import excerpt
 from harness.transport import HttpClient, TransportError
-from harness.wire import WireRequest, delivery_request
+from harness.wire import WireRequest, delivery_request, event_headers
 
 
 @dataclass
@@ -167,6 +167,11 @@ class ReceiverRun:
             self._memo[key] = compute()
             return self._memo[key], True
 
+    def headers_for(self, event: str) -> dict[str, str]:
+        """The headers the provider sends with every `event` delivery (its event name, ...)."""
+        found, _ = self.once(("event-headers", event), lambda: event_headers(self.profile, event))
+        return dict(found)
+
     def record(self, event: str | None, exchange: Exchange) -> None:
         with self.lock:
             self._exchanges.setdefault(event, []).append(exchange)
@@ -219,14 +224,18 @@ class Trial:
         secret: str | _RunSecret | None = RUN_SECRET,
         extra_headers: dict[str, str] | None = None,
         signing: Stamp | None = None,
+        event: str | None = None,
     ) -> WireRequest:
-        """The delivery of `payload` as the provider sends it (the run's secret by default;
-        a signature over `signing`, by default a fresh id and the present)."""
+        """The delivery of `payload` as the provider sends it for `event` (default: the
+        trial's) with the event's declared headers, the run's secret by default, and a
+        signature over `signing` (by default a fresh id and the present)."""
+        event = event or self.event
+        headers = self.run.headers_for(event) if event else {}
         return delivery_request(
             self.profile,
             payload,
             secret=self.run.secret if isinstance(secret, _RunSecret) else secret,
-            extra_headers=extra_headers,
+            extra_headers={**headers, **(extra_headers or {})},
             signing=signing,
         )
 
@@ -413,6 +422,13 @@ def _check_secret(profile: Profile, secret: str | None) -> None:
             f"profile {profile.name!r} needs --secret: the value your receiver expects "
             f"({rule.kind} at {rule.where})"
         )
+    if rule.scheme is not None and secret is not None:
+        try:
+            rule.scheme.key(secret)
+        except SignatureError as exc:
+            raise HarnessError(
+                f"--secret cannot sign for profile {profile.name!r}: {exc}"
+            ) from None
 
 
 def _blocker(run: ReceiverRun, check: registry.Check, event: str | None) -> str | None:

@@ -338,6 +338,13 @@ class AuthenticityRule(Rule):
         return self.scheme is not None
 
     @property
+    def own_headers(self) -> frozenset[str]:
+        """The headers the kind sets itself (lower case): the proof's, and a signature's
+        timestamp and id headers."""
+        names = {self.header, *(self.scheme.own_headers if self.scheme else ())}
+        return frozenset(n.lower() for n in names if n)
+
+    @property
     def per_subscription(self) -> bool:
         """The secret is set on each subscription (not account-wide)."""
         return self.subscription_field is not None

@@ -12,6 +12,7 @@ a virtual clock, the suite advances that clock instead of waiting (harness.virtu
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -25,6 +26,7 @@ from urllib.parse import parse_qs
 
 from harness import checks as registry
 from harness import pointers
+from harness.answering import HandshakeAnswers
 from harness.capture import CapturedRequest, CaptureServer, Reply
 from harness.errors import (
     ApiCallFailed,
@@ -35,7 +37,7 @@ from harness.errors import (
     SubscriptionRefused,
     TargetUnreachable,
 )
-from harness.mock_client import MockClient, mock_credentials
+from harness.mock_client import MockClient, WebhookRefused, mock_credentials
 from harness.options import SenderOptions
 from harness.profiles import Profile
 from harness.report import Interrupted, Progress, Report, Result, now_iso, profile_block
@@ -110,6 +112,7 @@ class Handle:
     webhook_id: Any = None  # through a mock's control API
     created: ApiResponse | None = None
     handshakes: int = 0  # requests to the path that were handshakes, not deliveries
+    pinged: CapturedRequest | None = None  # the ping a ping-event handshake sent
     taken: int = 0  # deliveries a check has waited for: what arrives beyond them is extra
 
 
@@ -170,6 +173,8 @@ class SenderRun:
             self.capture = _capture_server(options.callback_host)
             if self.virtual is not None:
                 self.capture.clock = self.virtual.now
+            self.answers = HandshakeAnswers(profile, lambda: self.handshake_secret)
+            self.capture.handshake = self.answers
         except BaseException:
             self.http.close()
             raise
@@ -384,18 +389,23 @@ class SenderRun:
         echo: bool = True,
         handshake_status: int | None = None,
         path: str | None = None,
+        answer: bool = True,
     ) -> Handle:
         """Subscribe a fresh capture path (or `path`, to subscribe the same URL again) to
         `event`.
 
         `replies` scripts the path's answers to deliveries (then 200). What the handshake kind
         needs comes first: the answer to the X-Hook-Secret request while the create call is
-        open (`echo`, `handshake_status`), and, with `activate`, the validation of a
-        secret-confirmation webhook.
+        open (`echo`, `handshake_status`), the right answer to a challenge (a wrong one
+        without `answer`), and, with `activate`, the validation of a secret-confirmation
+        webhook. A ping-event handshake's ping is waited for (within the window) and counted
+        as a handshake request (`Handle.pinged`).
         """
         path = path or f"{self.profile.name}-{next(self._names)}"
         url = self.capture.url_for(path)
         handshake = self.profile.semantics.handshake
+        if not answer:
+            self.answers.wrong.add("/" + path.strip("/"))
         script: list[Reply | int] = []
         if handshake.echo and self.client is not None:
             status = handshake_status or handshake.accept_statuses[0]
@@ -433,6 +443,10 @@ class SenderRun:
             self.capture.script(replies or [], path=path)  # no handshake came: deliveries first
         if handshake.confirmation and activate:
             self.validate(handle)
+        if handshake.pings:
+            with contextlib.suppress(TimeoutError):
+                handle.pinged = self.arrivals(handle, handle.handshakes + 1)[-1]
+                handle.handshakes += 1
         return handle
 
     def validate(self, handle: Handle) -> CapturedRequest:
@@ -510,6 +524,11 @@ class SenderRun:
             self.unsubscribe(handle)
         return self._samples[event]
 
+    @functools.cached_property
+    def handshake_secret(self) -> str | None:
+        """The secret a challenge is answered with (asked once, while the first is open)."""
+        return self._secret_for()
+
     def _secret_for(self) -> str | None:
         """The secret to subscribe with: what the authenticity kind takes from a subscription."""
         rule = self.profile.semantics.authenticity
@@ -537,7 +556,14 @@ class SenderRun:
         """A webhook made as a person would in the settings screen, through the mock."""
         assert self.mock is not None  # _check_can_run made sure of a way to subscribe
         assert self.mock_profile is not None
-        return self.mock.create_webhook(self.profile, self.mock_profile, event, url, secret)["id"]
+        try:
+            return self.mock.create_webhook(self.profile, self.mock_profile, event, url, secret)[
+                "id"
+            ]
+        except WebhookRefused as refused:
+            raise SubscriptionRefused(
+                "the mock refused the webhook", api=str(refused), status=refused.status
+            ) from None
 
     def move(self, handle: Handle) -> Handle:
         """Point the handle's subscription at a new capture path; the handle for the new URL."""

@@ -92,6 +92,11 @@ class Scheme:
         return self.separator is not None
 
     @property
+    def own_headers(self) -> tuple[str, ...]:
+        """The headers a signature sets: its own, and the timestamp's and the id's."""
+        return tuple(h for h in (self.header, self.timestamp_header, self.id_header) if h)
+
+    @property
     def timestamp_in_header(self) -> bool:
         """The timestamp is written into the signature header (`t=...`), not its own."""
         return "{timestamp}" in self.header_format
@@ -138,6 +143,20 @@ class Scheme:
         if self.id_header:
             found[self.id_header] = stamp.id
         return found
+
+    def new_secret(self) -> str:
+        """A fresh secret in the scheme's form (`whsec_` + base64 of 24 random bytes, or 24
+        URL-safe characters for a raw key)."""
+        if self.key_encoding == "base64":
+            return self.key_prefix + base64.b64encode(secrets.token_bytes(24)).decode()
+        return self.key_prefix + secrets.token_urlsafe(18)
+
+    def other_secret(self, secret: str) -> str:
+        """A secret in the same form as `secret` that is not it (to sign a forgery with)."""
+        if self.key_encoding == "base64":
+            other = self.new_secret()
+            return other if other != secret else self.new_secret()
+        return f"forged-{secret}"
 
     def id_for(self, key: str) -> str:
         """The delivery id for a delivery known by `key` (a UUID): the same on every attempt."""

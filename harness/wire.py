@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from harness import __version__, pointers
 from harness.challenges import fill, values_for
 from harness.profiles import Profile
@@ -101,6 +103,30 @@ def auth_headers(
     if rule.scheme is not None:
         return rule.scheme.headers([*also, secret], stamp or new_stamp(profile), body)
     return {}
+
+
+HEADER_CANDIDATES = ("1", "example", "true")
+
+
+def event_headers(profile: Profile, event: str) -> dict[str, str]:
+    """Values for the headers the event declares (besides those the authenticity kind sets).
+
+    Each comes from its schema (default, const, examples, enum) or is the first of a few
+    plain candidates that the schema accepts; a header nothing fits is left out.
+    """
+    own = profile.semantics.authenticity.own_headers
+    values = {}
+    for header in profile.event(event).headers:
+        if header.name.lower() in own:
+            continue
+        schema = header.schema
+        found = [schema[k] for k in ("default", "const") if k in schema]
+        found += list(schema.get("examples", [])) + list(schema.get("enum", []))
+        validator = Draft202012Validator(schema)
+        found += [c for c in HEADER_CANDIDATES if validator.is_valid(c)]
+        if found:
+            values[header.name] = str(found[0])
+    return values
 
 
 def delivery_request(

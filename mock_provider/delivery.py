@@ -21,13 +21,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from harness import pointers
 from harness.profiles import Profile
 from harness.semantics import RetryRule
 from harness.signatures import Stamp
-from harness.wire import WireRequest, auth_headers, delivery_request, encode
+from harness.wire import WireRequest, auth_headers, delivery_request, encode, event_headers
 from mock_provider.clock import Clock, VirtualClock
 from mock_provider.faults import Fault, Faults
 from mock_provider.outbound import Outbound, Outcome, activity, logged_attempt
@@ -56,8 +54,8 @@ def subscriber_headers(profile: Profile, subscription: Subscription) -> dict[str
     """The headers the subscriber chose, but the one that carries the secret (the wire
     module sets that one, so that the faults apply to it)."""
     chosen = subscription.object.get(SENT_HEADERS) or {}
-    own = (profile.semantics.authenticity.header or "").lower()
-    return {k: v for k, v in chosen.items() if k.lower() != own}
+    own = profile.semantics.authenticity.own_headers
+    return {k: v for k, v in chosen.items() if k.lower() not in own}
 
 
 def authenticity_secret(profile: Profile, subscription: Subscription, store: Store) -> str | None:
@@ -84,30 +82,6 @@ def _drift_candidates(payload: Any) -> list[Any]:
         candidates.append([])
     candidates.append("schema-drift")
     return candidates
-
-
-HEADER_CANDIDATES = ("1", "example", "true")
-
-
-def event_headers(profile: Profile, event: str) -> dict[str, str]:
-    """Values for the headers the event declares (besides the authenticity header).
-
-    Each comes from its schema (default, const, examples, enum) or is the first of a few
-    plain candidates that the schema accepts; a header nothing fits is left out.
-    """
-    own = profile.semantics.authenticity.header or ""
-    values = {}
-    for header in profile.event(event).headers:
-        if header.name.lower() == own.lower():
-            continue
-        schema = header.schema
-        found = [schema[k] for k in ("default", "const") if k in schema]
-        found += list(schema.get("examples", [])) + list(schema.get("enum", []))
-        validator = Draft202012Validator(schema)
-        found += [c for c in HEADER_CANDIDATES if validator.is_valid(c)]
-        if found:
-            values[header.name] = str(found[0])
-    return values
 
 
 STALE_BY = 600.0  # seconds past the tolerance a stale-timestamp fault dates a signature

@@ -31,7 +31,7 @@ SIDES: tuple[Side, ...] = ("receiver", "sender")
 # The modules that hold the checks of each side, imported on first use of the registry.
 _MODULES: dict[Side, tuple[str, ...]] = {
     "receiver": ("harness.checks.receiver", "harness.checks.signed"),
-    "sender": ("harness.checks.sender",),
+    "sender": ("harness.checks.sender", "harness.checks.signing"),
 }
 
 

@@ -238,11 +238,14 @@ FORGERIES: dict[str, Callable[[Trial, Any, str], list[tuple[str, WireRequest]]]]
 def rejects_forged(trial: Trial) -> None:
     """A wrong or missing challenge, token, export key or signature gets no 2xx."""
     kind = trial.profile.semantics.authenticity.kind
-    if trial.run.secret is None:
+    secret = trial.run.secret
+    if secret is None:
         trial.skip("no --secret given: the profile's authenticity proof is optional")
+        return
     if kind not in FORGERIES:
         trial.skip(f"hookconform cannot forge authenticity kind {kind!r}")
-    wrong = f"forged-{trial.run.secret}"
+    scheme = trial.profile.semantics.authenticity.scheme
+    wrong = scheme.other_secret(secret) if scheme else f"forged-{secret}"
     for label, request in FORGERIES[kind](trial, trial.plan.slot("envelope"), wrong):
         trial.expect(
             trial.send(request),
@@ -355,7 +358,7 @@ def concurrent(trial: Trial) -> None:
     start = threading.Barrier(count)
 
     def fire(job: tuple[str, Any]) -> Exchange:
-        request = trial.request(job[1])
+        request = trial.request(job[1], event=job[0])
         with contextlib.suppress(threading.BrokenBarrierError):
             start.wait(timeout=10)  # when broken, send anyway: a looser burst, not a lost one
         return trial.send(request, event=job[0])

@@ -84,7 +84,7 @@ def _delivered(run: SenderRun, handle: Handle, what: str) -> CapturedRequest:
         ) from None
 
 
-def _problems(
+def fail_on(
     problems: list[str],
     request: CapturedRequest,
     expected: str,
@@ -104,7 +104,7 @@ def _expect_nothing(run: SenderRun, handle: Handle, problem: str, *, expected: s
         )
 
 
-def _retries(run: SenderRun, handle: Handle, count: int) -> list[CapturedRequest]:
+def attempts_at(run: SenderRun, handle: Handle, count: int) -> list[CapturedRequest]:
     """The first `count` attempts at the handle; fail saying how many came."""
     window = _retry_window(run, count)
     try:
@@ -131,7 +131,7 @@ def payload_schema(run: SenderRun, event: str) -> None:
     """Every delivered body validates against its event's payload schema."""
     request = run.sampled(event)
     expected = f"a body valid against the {event} schema"
-    _problems(payload_problems(run.profile, event, request), request, expected)
+    fail_on(payload_problems(run.profile, event, request), request, expected)
 
 
 @check(id="S-headers", level="MUST", side="sender", rule="authenticity")
@@ -143,7 +143,7 @@ def headers(run: SenderRun, event: str) -> None:
         *authenticity_problems(run.profile, request, run.sample(event).handle.secret),
         *header_problems(run.profile, event, request),
     ]
-    _problems(problems, request, "the headers and authenticity value the profile promises")
+    fail_on(problems, request, "the headers and authenticity value the profile promises")
 
 
 @check(id="S-envelope", level="MUST", side="sender", rule="envelope")
@@ -151,7 +151,7 @@ def envelope(run: SenderRun, event: str) -> None:
     """The envelope as the profile says: array of one item, wrapped fields, the event name."""
     request = run.sampled(event)
     kind = run.profile.semantics.envelope.kind
-    _problems(envelope_problems(run.profile, event, request), request, f"a {kind} envelope")
+    fail_on(envelope_problems(run.profile, event, request), request, f"a {kind} envelope")
 
 
 @check(
@@ -178,7 +178,7 @@ def latency(run: SenderRun, event: str) -> None:
 # Per profile: scenarios on the run's first event.
 
 
-def _first(run: SenderRun) -> str:
+def first_event(run: SenderRun) -> str:
     return run.events()[0]
 
 
@@ -192,7 +192,7 @@ def _first(run: SenderRun) -> str:
 )
 def overwrite(run: SenderRun) -> None:
     """A second subscription for the same type replaces the first; only the new URL receives."""
-    event = _first(run)
+    event = first_event(run)
     old = run.subscribe(event)
     rule = run.profile.semantics.subscription
     if rule.rejects_duplicates:
@@ -257,7 +257,7 @@ def _expect_refused(run: SenderRun, event: str, status: int) -> None:
 )
 def unsubscribe(run: SenderRun) -> None:
     """After delete nothing arrives, and the list no longer shows the subscription."""
-    event = _first(run)
+    event = first_event(run)
     handle = run.subscribe(event)
     deleted = run.unsubscribe(handle)
     if deleted is not None and not deleted.ok:
@@ -303,11 +303,11 @@ def _same_event(first: CapturedRequest, again: CapturedRequest, run: SenderRun) 
 )
 def retry_after_failure(run: SenderRun) -> None:
     """After a 500 (and, separately, a timeout) a retry arrives within the window, same event."""
-    event = _first(run)
+    event = first_event(run)
     handle = run.subscribe(event, replies=[FAILURE])
     run.trigger(handle)
-    first, again = _retries(run, handle, 2)
-    _problems(_same_event(first, again, run), again, "the same event again")
+    first, again = attempts_at(run, handle, 2)
+    fail_on(_same_event(first, again, run), again, "the same event again")
     timeout = run.attempt_timeout
     if timeout is None:
         run.note(
@@ -317,8 +317,8 @@ def retry_after_failure(run: SenderRun) -> None:
         return
     slow = run.subscribe(event, replies=[Reply(SUCCESS, delay=timeout + 0.5)])
     run.trigger(slow)
-    first, again = _retries(run, slow, 2)
-    _problems(_same_event(first, again, run), again, "the same event again after a timeout")
+    first, again = attempts_at(run, slow, 2)
+    fail_on(_same_event(first, again, run), again, "the same event again after a timeout")
 
 
 @check(
@@ -333,14 +333,14 @@ def retry_schedule(run: SenderRun) -> None:
     """Delays between attempts follow the profile's schedule (scaled) within a tolerance."""
     rule = run.profile.semantics.retry
     attempts = min(4, rule.max_attempts or 4)
-    handle = run.subscribe(_first(run), replies=[FAILURE] * (attempts - 1))
+    handle = run.subscribe(first_event(run), replies=[FAILURE] * (attempts - 1))
     run.trigger(handle)
-    arrived = _retries(run, handle, attempts)
+    arrived = attempts_at(run, handle, attempts)
     times = [r.arrived for r in arrived]
     problems = schedule_problems(run.profile, times, run.options.time_scale, exact=run.exact)
     how = "exactly, on the mock's virtual clock" if run.exact else "scaled"
     expected = f"retries after {rule.delays(attempts - 1)} s, {how}"
-    _problems(problems, arrived[-1], expected, WrongSchedule)
+    fail_on(problems, arrived[-1], expected, WrongSchedule)
 
 
 @check(
@@ -353,7 +353,7 @@ def retry_schedule(run: SenderRun) -> None:
 )
 def no_retry_on_success(run: SenderRun) -> None:
     """A 2xx answer is final (one attempt), and a 3xx is retried only if the profile says so."""
-    event = _first(run)
+    event = first_event(run)
     handle = run.subscribe(event, replies=[SUCCESS])
     _delivered(run, handle, "success")
     _expect_nothing(
@@ -366,7 +366,7 @@ def no_retry_on_success(run: SenderRun) -> None:
     redirected = run.subscribe(event, replies=[REDIRECT])
     _delivered(run, redirected, "redirect")
     if retries_3xx:
-        _retries(run, redirected, 2)
+        attempts_at(run, redirected, 2)
         return
     _expect_nothing(
         run,
@@ -398,7 +398,7 @@ def _redirect_statuses(run: SenderRun) -> list[int]:
 def redirects(run: SenderRun) -> None:
     """A 3xx is followed to its Location only if the profile says so, with the method it says."""
     rule = run.profile.semantics.redirects
-    event = _first(run)
+    event = first_event(run)
     for status in _redirect_statuses(run):
         landing = run.spare_path()
         location = run.capture.url_for(landing)
@@ -426,7 +426,7 @@ def redirects(run: SenderRun) -> None:
         problems = [] if followed.method == method else [f"followed with {followed.method}"]
         if method == first.method and followed.body != first.body:
             problems.append("the request to the Location carries another body")
-        _problems(problems, followed, f"a {method} of the same delivery after {status}")
+        fail_on(problems, followed, f"a {method} of the same delivery after {status}")
 
 
 @check(
@@ -439,7 +439,7 @@ def redirects(run: SenderRun) -> None:
 )
 def gone_deactivates(run: SenderRun) -> None:
     """After the profile's Gone status nothing more arrives and the subscription shows inactive."""
-    event = _first(run)
+    event = first_event(run)
     for status in sorted(run.profile.semantics.gone.statuses):
         handle = run.subscribe(event, replies=[status])
         _delivered(run, handle, f"answered {status}")
@@ -474,9 +474,9 @@ def gone_deactivates(run: SenderRun) -> None:
 def disable_after_exhaustion(run: SenderRun) -> None:
     """After the last attempt the subscription is disabled; re-enabling it works."""
     attempts = run.profile.semantics.retry.max_attempts or 1
-    handle = run.subscribe(_first(run), replies=[FAILURE] * attempts)
+    handle = run.subscribe(first_event(run), replies=[FAILURE] * attempts)
     run.trigger(handle)
-    _retries(run, handle, attempts)
+    attempts_at(run, handle, attempts)
     if not run.wait_until(functools.partial(_inactive, run, handle), timeout=run.window):
         raise WrongState(
             f"the subscription is still active after {attempts} failed attempts",
@@ -510,7 +510,7 @@ def _inactive(run: SenderRun, handle: Handle) -> bool:
 )
 def fire_and_forget(run: SenderRun) -> None:
     """One attempt whatever the answer: a 500 is neither retried nor reported."""
-    handle = run.subscribe(_first(run), replies=[FAILURE])
+    handle = run.subscribe(first_event(run), replies=[FAILURE])
     _delivered(run, handle, "answered 500")
     _expect_nothing(
         run,
@@ -530,7 +530,7 @@ def fire_and_forget(run: SenderRun) -> None:
 )
 def validation_before_activation(run: SenderRun) -> None:
     """Nothing before validation; the secret arrives as promised; a new URL needs it again."""
-    event = _first(run)
+    event = first_event(run)
     handle = run.subscribe(event, activate=False)
     run.trigger(handle)
     _expect_nothing(
@@ -565,7 +565,7 @@ def hook_secret_handshake(run: SenderRun) -> None:
     """Create blocks on the X-Hook-Secret echo; no echo -> inactive; a failure fails the create."""
     rule = run.profile.semantics.handshake
     header = rule.header or ""
-    event = _first(run)
+    event = first_event(run)
     echoed = run.subscribe(event)
     handshake = run.received(echoed)
     if not handshake or handshake[0].header(header) is None:
@@ -621,7 +621,7 @@ def api_fuzz(run: SenderRun) -> None:
     from harness.fuzz import fuzz_subscription_api  # schemathesis loads slowly
 
     try:
-        own = run.subscribe(_first(run))  # the one subscription its generated ids may name
+        own = run.subscribe(first_event(run))  # the one subscription its generated ids may name
     except SubscriptionRefused as refused:
         own = None
         run.note(f"the API made no subscription for the fuzzer to use ({refused.api})")

@@ -77,7 +77,7 @@ def _signs(semantics: Semantics) -> bool:
 
 def _replayed(trial: Trial, offset: float, words: str) -> None:
     event, payload = _base(trial)
-    request = trial.request(payload, signing=fresh(trial, offset))
+    request = trial.request(payload, signing=fresh(trial, offset), event=event)
     trial.expect(
         _send(trial, event, request),
         lambda x: not x.ok,
@@ -140,8 +140,8 @@ def accepts_rotated_signatures(trial: Trial) -> None:
     """Several signatures of which one (not the first) is valid get a 2xx; none valid, no 2xx."""
     event, payload = _base(trial)
     secret = trial.run.secret or ""
-    genuine = trial.request(payload)
-    old = [f"retired-{secret}", f"retiring-{secret}"]
+    genuine = trial.request(payload, event=event)
+    old = [scheme_of(trial).other_secret(secret), scheme_of(trial).other_secret(secret)]
     rotated = signed(trial, genuine.body, secrets=[*old, secret], stamp=fresh(trial), like=genuine)
     trial.expect(
         _send(trial, event, rotated),
@@ -219,7 +219,7 @@ def verifies_raw_bytes(trial: Trial) -> None:
     """Signed bodies in other bytes than compact JSON get a 2xx; one byte added after, no 2xx."""
     event, payload = _base(trial)
     secret = trial.run.secret or ""
-    genuine = trial.request(payload)
+    genuine = trial.request(payload, event=event)
     for label, body in raw_variants(json.loads(genuine.body)):
         request = signed(trial, body, secrets=[secret], stamp=fresh(trial), like=genuine)
         trial.expect(
@@ -304,7 +304,7 @@ def ping_handshake(trial: Trial) -> None:
         payload = plan.examples[0] if plan.examples else plan.slot("envelope")
     else:  # --events left it out: its first example
         payload = next(iter(found.examples.values()), {})
-    exchange = trial.send(trial.request(payload), event=event)
+    exchange = trial.send(trial.request(payload, event=event), event=event)
     limit = rule.seconds
     within = f" within {limit:g} s" if limit is not None else ""
     trial.expect(

@@ -27,11 +27,12 @@ import binascii
 import hmac
 import re
 import secrets
+import string
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-PLACEHOLDERS = ("id", "timestamp", "body")
+ALPHANUMERIC = string.ascii_letters + string.digits
 
 
 class SignatureError(ValueError):
@@ -168,7 +169,8 @@ class Scheme:
         """A fresh delivery id in the scheme's form."""
         if self.id_form == "uuid":
             return f"{self.id_prefix}{uuid.uuid4()}"
-        return f"{self.id_prefix}{secrets.token_urlsafe(18)}"
+        token = "".join(secrets.choice(ALPHANUMERIC) for _ in range(27))  # as Svix's ids
+        return f"{self.id_prefix}{token}"
 
     # reading and verifying --------------------------------------------------------------
 

@@ -118,7 +118,6 @@ class Subscriptions:
             )
             assert updated is not None
             self._log(profile, updated, sent)
-            self._pinged(profile, updated)
             return updated, False
         created = self.store.add_subscription(
             profile=profile.name,

@@ -21,6 +21,7 @@ from harness.sender import run_sender
 from harness.serving import BackgroundServer
 from harness.text import excerpt
 from mock_provider.app import MockConfig
+from mock_provider.faults import FAULTS as MOCK_FAULTS
 from mock_provider.server import MockServer
 from tests.receivers import drops_connections
 
@@ -89,7 +90,16 @@ FAULTS = {
     "skip-validation": ("clockodo", "S-validation-before-activation"),
     "drop-token": ("clockodo", "S-headers"),
     "no-hook-secret": ("resthooks", "S-hook-secret-handshake"),
+    "stale-timestamp": ("standard-webhooks", "S-signature"),
+    "signs-reserialized": ("stripe", "S-signature"),
+    "changing-id": ("standard-webhooks", "S-signature"),
+    "any-answer": ("slack", "S-challenge-handshake"),
+    "no-ping": ("github", "S-ping-event"),
 }
+
+
+def test_every_fault_has_a_check_that_catches_it() -> None:
+    assert set(FAULTS) == set(MOCK_FAULTS)
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

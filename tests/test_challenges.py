@@ -1,0 +1,199 @@
+"""The handshake catalogue of shared/PROVIDERS.md, each written as profile data.
+
+Every entry is a profile of its own (standard-webhooks with the entry's `handshake`), loaded
+from a specs folder as a spec writer's would be. Over loopback: the receiver suite's
+R-challenge-handshake passes the reference receiver, which answers by the data alone, and
+fails a receiver that answers wrongly; the mock sends the entry's request when a webhook is
+made, saves it after a right answer (the harness's `HandshakeAnswers`) and refuses it
+after a wrong one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from mock_support import running
+from werkzeug.wrappers import Request, Response
+
+from harness.answering import HandshakeAnswers
+from harness.capture import CaptureServer
+from harness.challenges import ORIGIN
+from harness.profiles import Profile, load_profiles
+from harness.semantics import HandshakeRule
+from tests.receivers import Receiver, run_suite, serve
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+# name -> the handshake rule, as a spec writer writes it (the facts of PROVIDERS.md's table).
+CATALOGUE: dict[str, dict[str, Any]] = {
+    "dropbox": {
+        "source": "https://www.dropbox.com/developers/reference/webhooks",
+        "request": {"method": "GET", "query": {"challenge": "{challenge}"}},
+        "answers": [
+            {
+                "status": [200],
+                "content_type": "text/plain",
+                "body": "{challenge}",
+                "headers": {"X-Content-Type-Options": "nosniff"},
+            }
+        ],
+        "seconds": 10,
+    },
+    "meta": {
+        "source": "https://developers.facebook.com/docs/graph-api/webhooks/getting-started",
+        "request": {
+            "method": "GET",
+            "query": {
+                "hub.mode": "subscribe",
+                "hub.challenge": "{challenge}",
+                "hub.verify_token": "{token}",
+            },
+        },
+        "answers": [{"status": [200], "body": "{challenge}"}],
+        "seconds": 10,
+    },
+    "microsoft-graph": {
+        "source": "https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks",
+        "request": {"method": "POST", "query": {"validationToken": "{challenge}"}},
+        "answers": [{"status": [200], "content_type": "text/plain", "body": "{challenge}"}],
+        "seconds": 10,
+    },
+    "x-crc": {
+        "source": "https://developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/securing-webhooks",
+        "request": {"method": "GET", "query": {"crc_token": "{challenge}"}},
+        "answers": [
+            {
+                "status": [200],
+                "content_type": "application/json",
+                "json": {"response_token": "sha256={hmac}"},
+            }
+        ],
+        "hmac": {"encoding": "base64"},
+        "seconds": 3,
+    },
+    "cloudevents": {
+        "source": "https://github.com/cloudevents/spec/blob/main/cloudevents/http-webhook.md",
+        "request": {"method": "OPTIONS", "headers": {"WebHook-Request-Origin": "{origin}"}},
+        "answers": [
+            {"status": [200, 204], "headers": {"WebHook-Allowed-Origin": ["{origin}", "*"]}}
+        ],
+        "seconds": 10,
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def specs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("specs")
+    for name, rule in CATALOGUE.items():
+        folder = root / f"handshake-{name}"
+        folder.mkdir()
+        profile = {
+            "name": f"handshake-{name}",
+            "title": f"The {name} handshake on Standard Webhooks",
+            "extends": "standard-webhooks",
+            "sources": ["https://www.standardwebhooks.com/"],
+            "semantics": {"handshake": {"kind": "challenge", **rule}},
+        }
+        (folder / "profile.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def catalog(specs: Path) -> Any:
+    return load_profiles([specs])
+
+
+class AnswersWrongly(Receiver):
+    """Recognises the challenge but answers it with something else."""
+
+    def challenge(self, request: Request, rule: HandshakeRule) -> Response | None:
+        if super().challenge(request, rule) is None:
+            return None
+        return Response("ok", status=200, mimetype="text/plain")
+
+
+def test_every_entry_is_a_valid_profile(catalog: Any) -> None:
+    for name in CATALOGUE:
+        rule = catalog.get(f"handshake-{name}").semantics.handshake
+        assert rule.challenges
+        assert rule.request is not None
+        assert rule.answers
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_the_receiver_check_passes_a_right_answer_and_fails_a_wrong_one(
+    catalog: Any, name: str
+) -> None:
+    profile: Profile = catalog.get(f"handshake-{name}")
+    options: dict[str, Any] = {"secret": SECRET, "checks": ["R-challenge-handshake"]}
+    with serve(Receiver(profile, SECRET)) as url:
+        right = run_suite(url, profile, **options)
+    assert right.exit_code == 0, right.output
+    with serve(AnswersWrongly(profile, SECRET)) as url:
+        wrong = run_suite(url, profile, **options)
+    assert wrong.failing("MUST") == {"R-challenge-handshake"}, wrong.output
+
+
+def _x_crc(environ: dict[str, Any], start_response: Any) -> Any:
+    """X's CRC answer as X's docs write it, not through hookconform: the base64 HMAC-SHA256
+    of crc_token keyed with the consumer secret, prefixed sha256=."""
+    token = Request(environ).args.get("crc_token", "")
+    mac = hmac.new(SECRET.encode(), token.encode(), hashlib.sha256).digest()
+    answer = {"response_token": "sha256=" + base64.b64encode(mac).decode()}
+    return Response(json.dumps(answer), mimetype="application/json")(environ, start_response)
+
+
+def test_an_hmac_answer_written_from_the_docs_passes(catalog: Any) -> None:
+    profile: Profile = catalog.get("handshake-x-crc")
+    with serve(_x_crc) as url:
+        run = run_suite(url, profile, secret=SECRET, checks=["R-challenge-handshake"])
+    assert run.exit_code == 0, run.output
+    assert ORIGIN.endswith(".example")  # what {origin} is: a reserved name, never a real host
+
+
+def webhook(profile: str, capture: CaptureServer, path: str) -> dict[str, Any]:
+    return {"profile": profile, "url": capture.url_for(path), "events": ["invoice.paid"]}
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_the_mock_saves_a_webhook_only_after_a_right_answer(specs: Path, name: str) -> None:
+    profile_name = f"handshake-{name}"
+    with running(profile_name, specs=[str(specs)]) as (server, client):
+        profile = server.mock.profiles[profile_name]
+        secret = client.ok("GET", "/_mock/settings")["settings"][profile_name]["signing_secret"]
+        answers = HandshakeAnswers(profile, lambda: secret)
+        with CaptureServer() as capture:
+            capture.handshake = answers
+            made = client.call(
+                "POST",
+                "/_mock/webhooks",
+                {
+                    "profile": profile_name,
+                    "url": capture.url_for("right"),
+                    "events": ["invoice.paid"],
+                },
+            )
+            assert made.status == 201, made.body
+            sent = capture.requests_for("/right")
+            method = CATALOGUE[name]["request"]["method"]
+            assert [r.method for r in sent] == [method]
+            answers.wrong.add("/wrong")
+            refused = client.call(
+                "POST",
+                "/_mock/webhooks",
+                {
+                    "profile": profile_name,
+                    "url": capture.url_for("wrong"),
+                    "events": ["invoice.paid"],
+                },
+            )
+            assert refused.status == 422, refused.body
+            assert "challenge is not right" in refused.body["detail"]

@@ -177,6 +177,7 @@ def cli() -> None:
       hookconform mock --profile clockodo
       hookconform receiver http://127.0.0.1:9000/hooks --profile clockodo \\
           --secret my-token
+      hookconform vectors --profile standard-webhooks
     """
 
 
@@ -785,11 +786,59 @@ def checks_list(profile_name: str | None, side: str | None, specs: Sequence[str]
     profile = load_profiles(specs).get(profile_name) if profile_name else None
     for found in registry.registered(side, profile):  # type: ignore[arg-type]
         level = found.level_for(profile) if profile else found.level
-        click.echo(f"{found.id:<27} {level:<6} {found.side:<8} {found.summary}")
-        click.echo(f"{'':<27} applies to: {found.applies_text()}")
+        click.echo(f"{found.id:<29} {level:<6} {found.side:<8} {found.summary}")
+        click.echo(f"{'':<29} applies to: {found.applies_text()}")
         source = found.source_for(profile) or found.source
         if source:
-            click.echo(f"{'':<27} source: {source}")
+            click.echo(f"{'':<29} source: {source}")
+
+
+@cli.command("vectors", short_help="Write signature test vectors of a profile, as JSON.")
+@click.option("--profile", "profile_name", required=True, metavar="NAME", help="The profile.")
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    help="Write the JSON here instead of to stdout.",
+)
+@specs_option
+def vectors(profile_name: str, output: str | None, specs: Sequence[str]) -> None:
+    """Positive and negative test vectors of profile NAME's signature scheme, as JSON.
+
+    Each vector gives a verifier its input (secret, headers, the body as text and as
+    base64 bytes, `now`: the Unix time to verify at) and the verdict it must reach
+    (`expected`: valid or invalid) with the reason. The secrets, ids and times are fixed,
+    so the same vectors come out on every run: a library's test suite can keep them.
+    Standard Webhooks' published vector is among those of a profile that uses its scheme.
+
+    \b
+    Examples:
+      hookconform vectors --profile standard-webhooks
+      hookconform vectors --profile stripe --output stripe-vectors.json
+    """
+    from harness.vectors import document
+    from harness.wire import encode
+
+    profile = load_profiles(specs).get(profile_name)
+    rule = profile.semantics.authenticity
+    if rule.scheme is None:
+        raise HarnessError(
+            f"profile {profile.name!r} does not sign its deliveries (authenticity kind "
+            f"{rule.kind}): there are no signature vectors"
+        )
+    examples = [e.example() for e in profile.events.values() if e.examples]
+    body = encode(examples[0] if examples else {"type": "hookconform.vector"})
+    text = json.dumps(document(profile, body), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _writable(output)
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise HarnessError(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"{len(document(profile, body)['vectors'])} vectors: {output}", err=True)
 
 
 # --- the sender suite ----------------------------------------------------------------------

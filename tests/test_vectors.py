@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,19 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_readme_snippet_judges_the_vectors_with_the_official_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "Test vectors for library authors" snippet, pasted as it is, with
+    `standardwebhooks` (the reference library, from the test extra) as the verifier."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    snippet = re.search(r"```python\n(import base64, datetime, json\n.*?)```", readme, re.S)
+    assert snippet is not None
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["vectors", "--profile", "standard-webhooks", "--output", "sw-vectors.json"]
+    )
+    assert result.exit_code == 0, result.output
+    exec(compile(snippet.group(1), "README.md", "exec"), {})  # raises on a wrong verdict

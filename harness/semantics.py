@@ -338,6 +338,27 @@ class AuthenticityRule(Rule):
         return self.scheme is not None
 
     @property
+    def bounds_age(self) -> bool:
+        """The signature covers a timestamp that may be at most `tolerance` s old."""
+        return (
+            self.scheme is not None
+            and self.scheme.timestamped
+            and self.scheme.tolerance is not None
+        )
+
+    @property
+    def bounds_future(self) -> bool:
+        """... and at most `future_tolerance` s ahead of the receiver's clock."""
+        return (
+            self.bounds_age and self.scheme is not None and self.scheme.future_tolerance is not None
+        )
+
+    @property
+    def rotates(self) -> bool:
+        """Several signatures may travel at once (secret rotation)."""
+        return self.scheme is not None and self.scheme.rotates
+
+    @property
     def own_headers(self) -> frozenset[str]:
         """The headers the kind sets itself (lower case): the proof's, and a signature's
         timestamp and id headers."""

@@ -262,9 +262,10 @@ class Page:
     def _handshake(self, ident: int, number: int, handshake: Handshake) -> str:
         sent = handshake.request
         answer = sent.error or f"HTTP {sent.status_code}"
+        what = "challenge" if handshake.kind == "challenge" else "secret"  # what it carried
         return (
             f"<details class='attempt {_outcome_class(sent)}' data-key='s{ident}-h{number}'>"
-            f"<summary>{_h(handshake.kind)} request at {_clock(sent.at)}: secret"
+            f"<summary>{_h(handshake.kind)} request at {_clock(sent.at)}: {what}"
             f" <b class='secret'>{_h(handshake.secret)}</b>, {_h(answer)}</summary>"
             f"{_exchange(handshake.url, sent)}</details>"
         )

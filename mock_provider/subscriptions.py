@@ -285,11 +285,13 @@ class Subscriptions:
             subscription.id, kind, sent.secret, subscription.target_url, attempt
         )
         answer = sent.outcome.error or f"HTTP {sent.outcome.status_code}"
+        what = "challenge" if profile.semantics.handshake.challenges else "secret"
         activity.info(
-            "%s handshake of webhook %s: sent %s the secret %s; it answered %s",
+            "%s handshake of webhook %s: sent %s the %s %s; it answered %s",
             kind,
             subscription.id,
             subscription.target_url,
+            what,
             sent.secret,
             answer,
         )

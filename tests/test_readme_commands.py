@@ -84,6 +84,12 @@ WALKTHROUGHS = {
         r"/hooks: delivered \(HTTP 200, 1 attempt",
         r"/nobody-listens: delivered \(connection error: connection refused, 1 attempt",
     ],
+    "### Signatures, replays and handshakes": [
+        r"challenge handshake of webhook 1: sent \S+ the challenge \S+; it answered HTTP 200",
+        r'"state": "active"',
+        r"delivery 1 -> http://127\.0\.0\.1:\d+/slack/events: delivered \(HTTP 200, 1 attempt",
+        r"CONFORMANT: \d+ passed",
+    ],
     "### Factorial's 48 hours in one call: a virtual clock": [
         r"clock:        virtual, standing still",
         r"/nobody-listens: pending \(connection error: connection refused, 1 attempt",

@@ -27,7 +27,6 @@ from harness.errors import (
     ReplayAccepted,
 )
 from harness.receiver import Exchange, Trial
-from harness.semantics import Semantics
 from harness.wire import WireRequest, challenge_request, encode
 
 MARGIN = 60  # seconds past the tolerance a replayed delivery is dated
@@ -52,29 +51,6 @@ def _send(trial: Trial, event: str, request: WireRequest) -> Exchange:
     return trial.send(request, event=event)
 
 
-def _timestamped(semantics: Semantics) -> bool:
-    """the signature covers a timestamp with a tolerance"""
-    scheme = semantics.authenticity.scheme
-    return scheme is not None and scheme.timestamped and scheme.tolerance is not None
-
-
-def _future_bounded(semantics: Semantics) -> bool:
-    """the signature covers a timestamp with a tolerance into the future"""
-    scheme = semantics.authenticity.scheme
-    return _timestamped(semantics) and scheme is not None and scheme.future_tolerance is not None
-
-
-def _rotates(semantics: Semantics) -> bool:
-    """several signatures may travel at once (separator)"""
-    scheme = semantics.authenticity.scheme
-    return scheme is not None and scheme.rotates
-
-
-def _signs(semantics: Semantics) -> bool:
-    """the authenticity proof is an HMAC signature"""
-    return semantics.authenticity.scheme is not None
-
-
 def _replayed(trial: Trial, offset: float, words: str) -> None:
     event, payload = _base(trial)
     request = trial.request(payload, signing=fresh(trial, offset), event=event)
@@ -90,7 +66,11 @@ def _replayed(trial: Trial, offset: float, words: str) -> None:
     id="R-rejects-stale-timestamp",
     level="MUST",
     side="receiver",
-    applies_to=_timestamped,
+    applies_to=[("authenticity.bounds_age", True)],
+    source=(
+        "the profile's authenticity rule (timestamp.tolerance_seconds); Standard Webhooks: "
+        "verify the timestamp is within a tolerance, to prevent replay attacks"
+    ),
     rule="authenticity",
     scope="profile",
     phase=PAYLOADS,
@@ -110,7 +90,8 @@ def rejects_stale_timestamp(trial: Trial) -> None:
     id="R-rejects-future-timestamp",
     level="MUST",
     side="receiver",
-    applies_to=_future_bounded,
+    applies_to=[("authenticity.bounds_future", True)],
+    source="the profile's authenticity rule (timestamp.future_tolerance_seconds)",
     rule="authenticity",
     scope="profile",
     phase=PAYLOADS,
@@ -130,7 +111,11 @@ def rejects_future_timestamp(trial: Trial) -> None:
     id="R-accepts-rotated-signatures",
     level="MUST",
     side="receiver",
-    applies_to=_rotates,
+    applies_to=[("authenticity.rotates", True)],
+    source=(
+        "the profile's authenticity rule (separator); Standard Webhooks: consumers try each "
+        "signature until one matches (zero-downtime secret rotation)"
+    ),
     rule="authenticity",
     scope="profile",
     phase=PAYLOADS,
@@ -208,7 +193,7 @@ def raw_variants(payload: Any) -> list[tuple[str, bytes]]:
     id="R-verifies-raw-bytes",
     level="MUST",
     side="receiver",
-    applies_to=_signs,
+    applies_to=[("authenticity.signs", True)],
     rule="authenticity",
     scope="profile",
     phase=PAYLOADS,
@@ -239,16 +224,12 @@ def verifies_raw_bytes(trial: Trial) -> None:
     )
 
 
-def _challenges(semantics: Semantics) -> bool:
-    """handshake.kind == challenge"""
-    return semantics.handshake.challenges
-
-
 @check(
     id="R-challenge-handshake",
     level="MUST",
     side="receiver",
-    applies_to=_challenges,
+    applies_to=[("handshake", "challenge")],
+    source="the profile's handshake rule (request, answers, seconds)",
     rule="handshake",
     scope="profile",
     phase=HANDSHAKE,
@@ -280,16 +261,12 @@ def challenge_handshake(trial: Trial) -> None:
     )
 
 
-def _pings(semantics: Semantics) -> bool:
-    """handshake.kind == ping-event"""
-    return semantics.handshake.pings
-
-
 @check(
     id="R-ping-handshake",
     level="MUST",
     side="receiver",
-    applies_to=_pings,
+    applies_to=[("handshake", "ping-event")],
+    source="the profile's handshake rule (event, seconds)",
     rule="handshake",
     scope="profile",
     phase=HANDSHAKE,

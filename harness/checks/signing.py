@@ -23,13 +23,7 @@ from harness.errors import (
     WrongState,
 )
 from harness.expectations import authenticity_problems, payload_problems
-from harness.semantics import Semantics
 from harness.sender import SenderRun
-
-
-def _signs(semantics: Semantics) -> bool:
-    """authenticity.kind signs (hmac-signature or signature)"""
-    return semantics.authenticity.scheme is not None
 
 
 def _verified(run: SenderRun, request: CapturedRequest, secret: str, number: int) -> list[str]:
@@ -46,7 +40,8 @@ def _verified(run: SenderRun, request: CapturedRequest, secret: str, number: int
     side="sender",
     rule="authenticity",
     scope="profile",
-    applies_to=_signs,
+    applies_to=[("authenticity.signs", True)],
+    source="the profile's authenticity rule (the signature scheme, timestamp, id)",
 )
 def signature(run: SenderRun) -> None:
     """Every attempt is signed over its exact bytes, freshly dated, with one id per delivery."""
@@ -83,11 +78,6 @@ def signature(run: SenderRun) -> None:
             )
 
 
-def _challenges(semantics: Semantics) -> bool:
-    """handshake.kind == challenge"""
-    return semantics.handshake.challenges
-
-
 def _challenge_problems(run: SenderRun, request: CapturedRequest) -> list[str]:
     """How a request differs from the profile's challenge request."""
     rule = run.profile.semantics.handshake
@@ -111,7 +101,8 @@ def _challenge_problems(run: SenderRun, request: CapturedRequest) -> list[str]:
     side="sender",
     rule="handshake",
     scope="profile",
-    applies_to=_challenges,
+    applies_to=[("handshake", "challenge")],
+    source="the profile's handshake rule (request, answers, seconds)",
 )
 def challenge_handshake(run: SenderRun) -> None:
     """The challenge comes before the endpoint is saved; a wrong answer keeps it from saving."""
@@ -151,18 +142,14 @@ def challenge_handshake(run: SenderRun) -> None:
     )
 
 
-def _pings(semantics: Semantics) -> bool:
-    """handshake.kind == ping-event"""
-    return semantics.handshake.pings
-
-
 @check(
     id="S-ping-event",
     level="MUST",
     side="sender",
     rule="handshake",
     scope="profile",
-    applies_to=_pings,
+    applies_to=[("handshake", "ping-event")],
+    source="the profile's handshake rule (event, seconds)",
 )
 def ping_event(run: SenderRun) -> None:
     """A new subscription gets the ping event, valid and signed, within the window."""

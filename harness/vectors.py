@@ -76,42 +76,41 @@ def forgeries(scheme: Scheme, secret: str, other: str, stamp: Stamp, body: bytes
             scheme.headers([other], stamp, body),
             body,
             INVALID,
-            f"{scheme.header} was made with another secret",
+            f"{scheme.header} made with another secret",
         ),
         Case(
             "missing-signature",
             _without(genuine, scheme.header),
             body,
             INVALID,
-            f"no {scheme.header}",
+            f"no {scheme.header} header",
         ),
         Case(
             "changed-body",
             genuine,
             _changed(body),
             INVALID,
-            "a member was added to the body after it was signed",
+            "a member added to the body after it was signed",
         ),
         Case(
             "signature-of-another-body",
             {**genuine, scheme.header: scheme.headers([secret], stamp, OTHER_BODY)[scheme.header]},
             body,
             INVALID,
-            "the signature is one of another body",
+            "the signature of another body",
         ),
     ]
     if scheme.signs_id and scheme.id_header:
         moved = {**genuine, scheme.id_header: f"{scheme.id_prefix}another-delivery"}
-        found.append(
-            Case("wrong-id", moved, body, INVALID, f"{scheme.id_header} is not the one signed")
-        )
+        other_id = f"a {scheme.id_header} other than the one signed"
+        found.append(Case("wrong-id", moved, body, INVALID, other_id))
         found.append(
             Case(
                 "missing-id",
                 _without(genuine, scheme.id_header),
                 body,
                 INVALID,
-                f"no {scheme.id_header}",
+                f"no {scheme.id_header} header",
             )
         )
     if scheme.timestamped:
@@ -125,7 +124,7 @@ def forgeries(scheme: Scheme, secret: str, other: str, stamp: Stamp, body: bytes
                     _without(genuine, scheme.timestamp_header),
                     body,
                     INVALID,
-                    f"no {scheme.timestamp_header}",
+                    f"no {scheme.timestamp_header} header",
                 )
             )
         else:  # the timestamp is written in the signature header
@@ -138,7 +137,7 @@ def forgeries(scheme: Scheme, secret: str, other: str, stamp: Stamp, body: bytes
                 relabelled,
                 body,
                 INVALID,
-                "the timestamp is not the one signed (one second later)",
+                "a timestamp other than the one signed (one second later)",
                 now=stamp.timestamp + 1,
             )
         )

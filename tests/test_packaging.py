@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ["clockodo", "factorial", "factorial-v1", "hirehop", "resthooks", "staffology"]
+PROFILES = sorted(
+    ["clockodo", "factorial", "factorial-v1", "hirehop", "resthooks", "staffology"]
+    + ["standard-webhooks", "stripe", "github", "slack", "shopify", "zoom"]
+)
 
 
 @pytest.mark.slow

@@ -218,8 +218,13 @@ def test_closed_documents_close_schemas_only() -> None:
         },
         "components": {
             "schemas": {
-                "Base": {"properties": {"id": {}}},
-                "Both": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {}}]},
+                "Base": {"properties": {"id": {}, "inner": {"properties": {"a": {}}}}},
+                "Both": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Base"},
+                        {"properties": {"inner": {"properties": {"b": {}}}}},
+                    ]
+                },
                 "Map": {"properties": {"a": {}}, "additionalProperties": {"type": "string"}},
             }
         },
@@ -233,6 +238,9 @@ def test_closed_documents_close_schemas_only() -> None:
     schemas = closed["components"]["schemas"]
     assert "additionalProperties" not in schemas["Base"]  # an allOf branch elsewhere
     assert "additionalProperties" not in schemas["Both"]["allOf"][1]
+    # Nor an object inside a branch: the other branch declares more of it (`inner.b`).
+    assert "additionalProperties" not in schemas["Base"]["properties"]["inner"]
+    assert "additionalProperties" not in schemas["Both"]["allOf"][1]["properties"]["inner"]
     assert schemas["Map"]["additionalProperties"] == {"type": "string"}
     assert "additionalProperties" not in document["components"]["schemas"]["Base"]
 

@@ -31,7 +31,7 @@ from harness.options import ReceiverOptions
 from harness.plans import EventPlan, Made, PlanBook, PlanSpec, iter_plans
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
-from harness.signatures import Stamp
+from harness.signatures import SignatureError, Stamp
 from harness.targets import Target, pin
 from harness.text import excerpt
 from harness.transport import HttpClient, TransportError
@@ -413,6 +413,11 @@ def _check_secret(profile: Profile, secret: str | None) -> None:
             f"profile {profile.name!r} needs --secret: the value your receiver expects "
             f"({rule.kind} at {rule.where})"
         )
+    if rule.scheme is not None and secret is not None:
+        try:
+            rule.scheme.key(secret)
+        except SignatureError as exc:  # e.g. Standard Webhooks keys are whsec_<base64>
+            raise HarnessError(f"--secret cannot sign profile {profile.name!r}: {exc}") from None
 
 
 def _blocker(run: ReceiverRun, check: registry.Check, event: str | None) -> str | None:

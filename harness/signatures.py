@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import re
 import secrets
@@ -108,6 +109,14 @@ class Scheme:
         except (binascii.Error, ValueError):
             shown = f"{self.key_prefix}<base64>" if self.key_prefix else "base64"
             raise SignatureError(f"the secret is not {shown}: {secret[:12]!r}...") from None
+
+    def other_secret(self, secret: str, label: str) -> str:
+        """A secret of the same form as `secret` that is not it (a forger's, a retired one):
+        `label-secret` for a raw key; for a base64 key, another key after the same prefix."""
+        if self.key_encoding == "raw":
+            return f"{label}-{secret}"
+        other = hashlib.sha256(label.encode() + self.key(secret)).digest()
+        return self.key_prefix + base64.b64encode(other).decode()
 
     def content(self, stamp: Stamp, body: bytes) -> bytes:
         """The bytes that are signed: the template filled in, the body as it is."""

@@ -76,6 +76,10 @@ def test_unreachable_is_raised_before_any_payload_is_generated() -> None:
         (["--profile", "resthooks", "--checks", "R-nope"], "unknown check id(s): R-nope"),
         (["--profile", "resthooks", "--events", "contact.explode"], "no event 'contact.explode'"),
         (["--profile", "clockodo"], "profile 'clockodo' needs --secret"),
+        (
+            ["--profile", "standard-webhooks", "--secret", "s3cret-value"],
+            "--secret cannot sign profile 'standard-webhooks': the secret is not whsec_<base64>",
+        ),
         (["--profile", "nope"], "unknown profile 'nope'"),
         (["--profile", "resthooks", "--max-examples", "0"], "Invalid value for '--max-examples'"),
         (["--profile", "resthooks", "--report", "/no/such/dir/r.json"], "folder does not exist"),

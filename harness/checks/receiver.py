@@ -238,11 +238,14 @@ FORGERIES: dict[str, Callable[[Trial, Any, str], list[tuple[str, WireRequest]]]]
 def rejects_forged(trial: Trial) -> None:
     """A wrong or missing challenge, token, export key or signature gets no 2xx."""
     kind = trial.profile.semantics.authenticity.kind
+    secret = trial.run.secret or ""
     if trial.run.secret is None:
         trial.skip("no --secret given: the profile's authenticity proof is optional")
     if kind not in FORGERIES:
         trial.skip(f"hookconform cannot forge authenticity kind {kind!r}")
-    wrong = f"forged-{trial.run.secret}"
+    scheme = trial.profile.semantics.authenticity.scheme
+    # A signing key may have a form (whsec_<base64>): a forger's is another of that form.
+    wrong = scheme.other_secret(secret, "forged") if scheme else f"forged-{secret}"
     for label, request in FORGERIES[kind](trial, trial.plan.slot("envelope"), wrong):
         trial.expect(
             trial.send(request),

@@ -110,6 +110,13 @@ class Scheme:
             shown = f"{self.key_prefix}<base64>" if self.key_prefix else "base64"
             raise SignatureError(f"the secret is not {shown}: {secret[:12]!r}...") from None
 
+    def new_secret(self) -> str:
+        """A fresh secret of the scheme's form: URL-safe text for a raw key; for a base64 key,
+        the prefix and 24 random bytes in base64 (a Standard Webhooks `whsec_...`)."""
+        if self.key_encoding == "raw":
+            return secrets.token_urlsafe(12)
+        return self.key_prefix + base64.b64encode(secrets.token_bytes(24)).decode()
+
     def other_secret(self, secret: str, label: str) -> str:
         """A secret of the same form as `secret` that is not it (a forger's, a retired one):
         `label-secret` for a raw key; for a base64 key, another key after the same prefix."""

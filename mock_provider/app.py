@@ -133,9 +133,12 @@ class Mock:
     def _account_settings(self) -> None:
         """Give every account setting a value the first time (kept across restarts)."""
         for profile in self.profiles.values():
-            name = profile.semantics.authenticity.account_setting
+            rule = profile.semantics.authenticity
+            name = rule.account_setting
             if name and self.store.setting(profile.name, name) is None:
-                self.store.set_setting(profile.name, name, new_secret()[:12])
+                # A signing key may have a form (Standard Webhooks: whsec_<base64>).
+                value = rule.scheme.new_secret() if rule.scheme else new_secret()[:12]
+                self.store.set_setting(profile.name, name, value)
 
     def listening_on(self, host: str, port: int) -> None:
         """Learn the address and port the mock serves on: the only Host it answers to (with

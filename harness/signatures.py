@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import re
 import secrets
@@ -115,6 +116,21 @@ class Scheme:
             shown = f"{self.key_prefix}<base64>" if self.key_prefix else "base64"
             raise SignatureError(f"the secret is not {shown}: {secret[:12]!r}...") from None
 
+    def new_secret(self) -> str:
+        """A fresh secret of the scheme's form: URL-safe text for a raw key; for a base64 key,
+        the prefix and 24 random bytes in base64 (a Standard Webhooks `whsec_...`)."""
+        if self.key_encoding == "raw":
+            return secrets.token_urlsafe(12)
+        return self.key_prefix + base64.b64encode(secrets.token_bytes(24)).decode()
+
+    def other_secret(self, secret: str, label: str) -> str:
+        """A secret of the same form as `secret` that is not it (a forger's, a retired one):
+        `label-secret` for a raw key; for a base64 key, another key after the same prefix."""
+        if self.key_encoding == "raw":
+            return f"{label}-{secret}"
+        other = hashlib.sha256(label.encode() + self.key(secret)).digest()
+        return self.key_prefix + base64.b64encode(other).decode()
+
     def content(self, stamp: Stamp, body: bytes) -> bytes:
         """The bytes that are signed: the template filled in, the body as it is."""
         parts = re.split(r"(\{(?:id|timestamp|body)\})", self.signed)
@@ -144,20 +160,6 @@ class Scheme:
         if self.id_header:
             found[self.id_header] = stamp.id
         return found
-
-    def new_secret(self) -> str:
-        """A fresh secret in the scheme's form (`whsec_` + base64 of 24 random bytes, or 24
-        URL-safe characters for a raw key)."""
-        if self.key_encoding == "base64":
-            return self.key_prefix + base64.b64encode(secrets.token_bytes(24)).decode()
-        return self.key_prefix + secrets.token_urlsafe(18)
-
-    def other_secret(self, secret: str) -> str:
-        """A secret in the same form as `secret` that is not it (to sign a forgery with)."""
-        if self.key_encoding == "base64":
-            other = self.new_secret()
-            return other if other != secret else self.new_secret()
-        return f"forged-{secret}"
 
     def id_for(self, key: str) -> str:
         """The delivery id for a delivery known by `key` (a UUID): the same on every attempt."""

@@ -85,8 +85,10 @@ _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
 def close_schemas(document: Any) -> Any:
     """A copy of `document` where object schemas forbid properties they do not declare.
 
-    Schemas that are `allOf` branches, directly or through a `$ref`, stay open: closing each
-    branch would forbid the properties the other branches declare.
+    Schemas that are `allOf` branches, directly or through a `$ref`, stay open at every depth:
+    closing a branch, or an object nested in it, would forbid the properties the other
+    branches declare (Slack's EventCallback declares `event: {type}`, each event's branch the
+    rest of `event`).
     """
     shared = {
         branch["$ref"]
@@ -99,7 +101,7 @@ def close_schemas(document: Any) -> Any:
 
     def close(node: Any, *, keep_open: bool = False) -> Any:
         if isinstance(node, list):
-            return [close(item) for item in node]
+            return [close(item, keep_open=keep_open) for item in node]
         if not isinstance(node, dict):
             return node
         closed: dict[str, Any] = {}
@@ -107,11 +109,11 @@ def close_schemas(document: Any) -> Any:
             if key in _NOT_SCHEMAS:
                 closed[key] = value
             elif key in _SCHEMA_MAPS and isinstance(value, dict):
-                closed[key] = {name: close(schema) for name, schema in value.items()}
+                closed[key] = {n: close(v, keep_open=keep_open) for n, v in value.items()}
             elif key == "allOf" and isinstance(value, list):
                 closed[key] = [close(branch, keep_open=True) for branch in value]
             else:
-                closed[key] = close(value)
+                closed[key] = close(value, keep_open=keep_open)
         if "properties" in node and not keep_open and not any(k in node for k in _OPEN_KEYWORDS):
             closed["additionalProperties"] = False
         return closed

@@ -136,6 +136,7 @@ class Mock:
             rule = profile.semantics.authenticity
             name = rule.account_setting
             if name and self.store.setting(profile.name, name) is None:
+                # A signing key may have a form (Standard Webhooks: whsec_<base64>).
                 value = rule.scheme.new_secret() if rule.scheme else new_secret()[:12]
                 self.store.set_setting(profile.name, name, value)
 

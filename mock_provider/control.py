@@ -638,9 +638,10 @@ class ControlApi:
                 raise ApiError(400, "wrong type", f"{name!r} must be a non-empty string")
             scheme = profile.semantics.authenticity.scheme
             try:
-                scheme.key(value) if scheme else None
+                if scheme is not None:
+                    scheme.key(value)  # the mock signs every delivery with it
             except SignatureError as exc:
-                raise ApiError(422, "wrong secret", f"{name!r}: {exc}") from None
+                raise ApiError(422, "not a signing key", f"{name!r}: {exc}") from None
         for name, value in values.items():
             self.mock.store.set_setting(profile.name, name, value)
         return self.settings(request)

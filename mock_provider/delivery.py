@@ -132,7 +132,9 @@ def build_request(
     a signature covers `signing` (the delivery's id and the attempt's time)."""
     rule = profile.semantics.authenticity
     if Fault.WRONG_CHALLENGE in faults and not rule.none:
-        secret = f"wrong-{secret or 'challenge'}"
+        scheme = rule.scheme
+        wrong = scheme.other_secret(secret, "wrong") if scheme and secret else None
+        secret = wrong or f"wrong-{secret or 'challenge'}"
     extra: dict[str, Any] = {"secret": secret, "extra_headers": headers, "signing": signing}
     request = delivery_request(profile, payload, **extra)
     if Fault.SCHEMA_DRIFT in faults:

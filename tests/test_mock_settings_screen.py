@@ -173,6 +173,19 @@ def test_unknown_settings_and_api_profiles_are_refused() -> None:
         assert "/webhook_subscriptions" in api.body["detail"]
 
 
+def test_a_signing_secret_has_its_schemes_form() -> None:
+    """The mock's own Standard Webhooks secret is whsec_<base64>; one that cannot be such a
+    key is refused, as the mock signs every delivery with it."""
+    with running("standard-webhooks") as (_, client):
+        given = client.ok("GET", "/_mock/settings")["settings"]["standard-webhooks"]
+        assert re.fullmatch(r"whsec_[A-Za-z0-9+/]+=*", given["signing_secret"])
+        refused = client.call(
+            "PUT", "/_mock/settings", {"settings": {"signing_secret": "not-base64!"}}
+        )
+        assert refused.status == 422
+        assert "whsec_<base64>" in refused.body["detail"]
+
+
 def test_dashboard_creates_validates_confirms_triggers_and_redelivers() -> None:
     with receiver() as endpoint, running("clockodo") as (server, client):
         page = client.ok("GET", "/_mock/dashboard/")

@@ -18,10 +18,10 @@ from harness.profiles import (
     profile_folders,
 )
 
-BUNDLED = sorted(
-    ["clockodo", "factorial", "factorial-v1", "hirehop", "resthooks", "staffology"]
-    + ["standard-webhooks", "stripe", "github", "slack", "shopify", "zoom"]
-)
+BUNDLED = [
+    *["clockodo", "factorial", "factorial-v1", "github", "hirehop", "resthooks", "shopify"],
+    *["slack", "staffology", "standard-webhooks", "stripe", "zoom"],
+]
 CATALOG = load_profiles()
 EVENTS = [(p.name, e) for p in CATALOG for e in p.events]
 

@@ -76,6 +76,10 @@ def test_unreachable_is_raised_before_any_payload_is_generated() -> None:
         (["--profile", "resthooks", "--checks", "R-nope"], "unknown check id(s): R-nope"),
         (["--profile", "resthooks", "--events", "contact.explode"], "no event 'contact.explode'"),
         (["--profile", "clockodo"], "profile 'clockodo' needs --secret"),
+        (
+            ["--profile", "standard-webhooks", "--secret", "s3cret-value"],
+            "--secret cannot sign profile 'standard-webhooks': the secret is not whsec_<base64>",
+        ),
         (["--profile", "nope"], "unknown profile 'nope'"),
         (["--profile", "resthooks", "--max-examples", "0"], "Invalid value for '--max-examples'"),
         (["--profile", "resthooks", "--report", "/no/such/dir/r.json"], "folder does not exist"),
@@ -218,8 +222,13 @@ def test_closed_documents_close_schemas_only() -> None:
         },
         "components": {
             "schemas": {
-                "Base": {"properties": {"id": {}}},
-                "Both": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {}}]},
+                "Base": {"properties": {"id": {}, "inner": {"properties": {"a": {}}}}},
+                "Both": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Base"},
+                        {"properties": {"inner": {"properties": {"b": {}}}}},
+                    ]
+                },
                 "Map": {"properties": {"a": {}}, "additionalProperties": {"type": "string"}},
             }
         },
@@ -233,6 +242,9 @@ def test_closed_documents_close_schemas_only() -> None:
     schemas = closed["components"]["schemas"]
     assert "additionalProperties" not in schemas["Base"]  # an allOf branch elsewhere
     assert "additionalProperties" not in schemas["Both"]["allOf"][1]
+    # Nor an object inside a branch: the other branch declares more of it (`inner.b`).
+    assert "additionalProperties" not in schemas["Base"]["properties"]["inner"]
+    assert "additionalProperties" not in schemas["Both"]["allOf"][1]["properties"]["inner"]
     assert schemas["Map"]["additionalProperties"] == {"type": "string"}
     assert "additionalProperties" not in document["components"]["schemas"]["Base"]
 

@@ -75,7 +75,7 @@ def test_a_signed_request_verifies_and_each_covered_part_changed_does_not(profil
     stamp = Stamp(found.new_id(), NOW)
     headers = found.headers([secret], stamp, BODY)
     assert found.verify(secret, headers, BODY, now=NOW) == []
-    assert found.verify(found.other_secret(secret), headers, BODY)
+    assert found.verify(found.other_secret(secret, "other"), headers, BODY)
     assert found.verify(secret, headers, BODY + b" ")
     assert found.verify(secret, {}, BODY)[0] == f"header {found.header} is missing"
     if found.signs_id and found.id_header:
@@ -95,7 +95,7 @@ def test_a_signed_request_verifies_and_each_covered_part_changed_does_not(profil
 def test_rotation_any_one_signature_will_do(profile: str) -> None:
     found = scheme(profile)
     secret = secret_for(found)
-    old = found.other_secret(secret)
+    old = found.other_secret(secret, "other")
     headers = found.headers([old, secret], Stamp(found.new_id(), NOW), BODY)
     parsed = found.parse(headers)
     assert not isinstance(parsed, str)

@@ -245,7 +245,7 @@ def rejects_forged(trial: Trial) -> None:
     if kind not in FORGERIES:
         trial.skip(f"hookconform cannot forge authenticity kind {kind!r}")
     scheme = trial.profile.semantics.authenticity.scheme
-    wrong = scheme.other_secret(secret) if scheme else f"forged-{secret}"
+    wrong = scheme.other_secret(secret, "forged") if scheme else f"forged-{secret}"
     for label, request in FORGERIES[kind](trial, trial.plan.slot("envelope"), wrong):
         trial.expect(
             trial.send(request),

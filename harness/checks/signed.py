@@ -126,7 +126,8 @@ def accepts_rotated_signatures(trial: Trial) -> None:
     event, payload = _base(trial)
     secret = trial.run.secret or ""
     genuine = trial.request(payload, event=event)
-    old = [scheme_of(trial).other_secret(secret), scheme_of(trial).other_secret(secret)]
+    scheme = scheme_of(trial)
+    old = [scheme.other_secret(secret, "retired"), scheme.other_secret(secret, "retiring")]
     rotated = signed(trial, genuine.body, secrets=[*old, secret], stamp=fresh(trial), like=genuine)
     trial.expect(
         _send(trial, event, rotated),

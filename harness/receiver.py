@@ -426,9 +426,7 @@ def _check_secret(profile: Profile, secret: str | None) -> None:
         try:
             rule.scheme.key(secret)
         except SignatureError as exc:
-            raise HarnessError(
-                f"--secret cannot sign for profile {profile.name!r}: {exc}"
-            ) from None
+            raise HarnessError(f"--secret cannot sign profile {profile.name!r}: {exc}") from None
 
 
 def _blocker(run: ReceiverRun, check: registry.Check, event: str | None) -> str | None:

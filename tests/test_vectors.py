@@ -90,7 +90,9 @@ def test_the_readme_snippet_judges_the_vectors_with_the_official_library(
     """The README's "Test vectors for library authors" snippet, pasted as it is, with
     `standardwebhooks` (the reference library, from the test extra) as the verifier."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    snippet = re.search(r"```python\n(import base64, datetime, json\n.*?)```", readme, re.S)
+    snippet = re.search(
+        r"```python\n(import base64, datetime, json, pathlib\n.*?)```", readme, re.S
+    )
     assert snippet is not None
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(

@@ -841,6 +841,191 @@ def vectors(profile_name: str, output: str | None, specs: Sequence[str]) -> None
     click.echo(f"{len(document(profile, body)['vectors'])} vectors: {output}", err=True)
 
 
+# --- the load stage ------------------------------------------------------------------------
+
+
+def _load_options(command: F) -> F:
+    """The options of `hookconform load`, each parsed by `harness.load_spec`."""
+    from harness.load_spec import DEFAULT_SECONDS, PER_USER
+
+    decorators = [
+        click.argument("url", required=False),
+        click.option("--profile", "profile_name", metavar="NAME", help="The provider profile."),
+        click.option("--secret", help="The secret your receiver checks (signing secret, token)."),
+        click.option(
+            "--rate",
+            metavar="R",
+            help=f"Deliveries per second, open loop (default {PER_USER:g}).",
+        ),
+        click.option(
+            "--users",
+            type=int,
+            metavar="N",
+            help="Instead of a rate: N senders, each sending as soon as it is answered.",
+        ),
+        click.option(
+            "--duration",
+            metavar="D",
+            help=f"How long: seconds or 30s, 2m, 1h (default {DEFAULT_SECONDS:g} s).",
+        ),
+        click.option("--events", metavar="E1,...", help="Only these events (default: all)."),
+        click.option(
+            "--burst",
+            metavar="SPEC",
+            help="A burst shape instead of --rate/--duration: RATE:SECONDS steps, e.g. "
+            "50:10,500:5,50:10.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=0),
+            default=0,
+            metavar="K",
+            help="Locust worker processes on this machine (0: one process).",
+        ),
+        click.option(
+            "--master",
+            is_flag=True,
+            help="Be the Locust master of workers started elsewhere (see --write-plan).",
+        ),
+        click.option(
+            "--expect-workers",
+            type=click.IntRange(min=1),
+            default=1,
+            metavar="K",
+            help="With --master: how many workers to wait for.",
+        ),
+        click.option(
+            "--master-port", type=int, default=5557, show_default=True, help="With --master."
+        ),
+        click.option(
+            "--write-plan",
+            metavar="FILE",
+            help="Also write the plan here, for workers on other machines to read.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            help="The provider's answer timeout in seconds (default: the profile's).",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True, help="Payload seed."),
+        click.option("--report", "report_path", metavar="FILE", help="Write the JSON report."),
+        click.option("--junit", "junit_path", metavar="FILE", help="Write JUnit XML."),
+        click.option(
+            "--plot", "plot_path", metavar="FILE", help="Write the latency-over-time page (HTML)."
+        ),
+        click.option(
+            "--locustfile",
+            "print_locustfile",
+            is_flag=True,
+            help="Print the path of hookconform's locustfile and exit (for plain locust -f).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+@cli.command("load", short_help="Put a receiver under its provider's burst, on Locust.")
+@_load_options
+@specs_option
+@click.pass_context
+def load(ctx: click.Context, /, **values: Any) -> None:
+    """Send URL deliveries as profile NAME's provider does, at a rate or in a burst, on
+    Locust, and judge the receiver: every answer within the provider's timeout, no 5xx, no
+    dropped connection, every delivery accepted, the rate kept.
+
+    Locust runs in a child process (pip install 'hookconform[load]'). Exit 0 when every
+    threshold held, 1 when one did not, 2 for a usage error, 3 when nothing answers at URL.
+
+    \b
+    Examples:
+      hookconform load http://127.0.0.1:9000/hooks --profile resthooks --rate 50 --duration 20s
+      hookconform load http://127.0.0.1:9000/hooks --profile stripe --secret whsec_x \\
+          --burst 50:10,500:5,50:10 --workers 2 --report load.json --plot load.html
+    """
+    from harness.load import INSTALL, LOADFILE, locust_installed
+
+    if values["print_locustfile"]:
+        click.echo(LOADFILE)
+        ctx.exit(0)
+    if not locust_installed():
+        raise HarnessError(INSTALL)
+    for name in ("url", "profile_name"):
+        if not values[name]:
+            flag = "URL" if name == "url" else "--profile"
+            raise HarnessError(f"hookconform load needs {flag}: see hookconform load --help")
+    options, profile = _built_load(values)
+    _writable(values["plot_path"])
+    _writable(values["write_plan"])
+    _run_suite(
+        ctx,
+        lambda progress: _loaded(profile, options, values),
+        report_path=values["report_path"],
+        junit_path=values["junit_path"],
+    )
+
+
+def _built_load(values: dict[str, Any]) -> tuple[Any, Profile]:
+    """The options and the profile of a load run, every word parsed (OptionError: exit 2)."""
+    from harness.load import LoadOptions
+    from harness.load_spec import burst, duration, rate, stages
+
+    try:
+        planned = stages(
+            rate_value=rate(values["rate"]) if values["rate"] is not None else None,
+            users=values["users"],
+            seconds=duration(values["duration"]) if values["duration"] is not None else None,
+            steps=burst(values["burst"]) if values["burst"] is not None else None,
+        )
+    except OptionError as exc:
+        raise HarnessError(str(exc)) from None
+    if values["timeout"] is not None and values["timeout"] <= 0:
+        raise HarnessError("--timeout must be more than 0 seconds")
+    profile = load_profiles(values["specs"]).get(values["profile_name"])
+    events = tuple(e.strip() for e in (values["events"] or "").split(",") if e.strip())
+    options = LoadOptions(
+        url=values["url"],
+        stages=tuple(planned),
+        secret=values["secret"],
+        events=events,
+        workers=values["workers"],
+        master=values["master"],
+        expect_workers=values["expect_workers"],
+        master_port=values["master_port"],
+        timeout=values["timeout"],
+        seed=values["seed"],
+        plan_copy=values["write_plan"],
+    )
+    return options, profile
+
+
+def _loaded(profile: Profile, options: Any, values: dict[str, Any]) -> Report:
+    """Run the load stage; print what was measured and write the page asked for."""
+    from harness.load import run_load
+    from harness.load_plot import page
+
+    report, measured = run_load(profile, options)
+    figures = report.settings.get("measured")
+    if figures:
+        latency = figures["latency_ms"]
+        outcomes = ", ".join(f"{n} {o}" for o, n in figures["by_outcome"].items())
+        click.echo(
+            f"measured: {figures['deliveries']} deliveries, {figures['per_second']}/s; "
+            f"latency p50 {latency['p50']} ms, p95 {latency['p95']} ms, p99 {latency['p99']} "
+            f"ms, max {latency['max']} ms; {outcomes}"
+        )
+    if values["plot_path"] and measured is not None:
+        timeout = report.settings["timeout_seconds"]
+        title = f"hookconform load: {profile.name} -> {options.url}"
+        text = page(measured.records, measured.started, timeout=timeout, title=title)
+        try:
+            Path(values["plot_path"]).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise HarnessError(f"cannot write {values['plot_path']}: {exc.strerror}") from None
+        click.echo(f"latency over time: {values['plot_path']}")
+    return report
+
+
 # --- the sender suite ----------------------------------------------------------------------
 
 

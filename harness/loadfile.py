@@ -1,0 +1,178 @@
+"""The locustfile of `hookconform load`: Locust's side, run only in a Locust process.
+
+Locust patches the standard library with gevent when it is imported, so this module is
+never imported by the CLI or by pytest: `hookconform load` starts `python -m locust -f` on
+it in a child process, and across machines plain Locust runs it (`locust -f FILE --master`
+/ `--worker`, the plan in `HOOKCONFORM_LOAD_PLAN` on every machine; the README shows how).
+
+Each simulated sender (a `FastHttpUser`) posts the plan's deliveries in turn: their bytes
+as planned, a signature made per request over a fresh id and the present, and now and then
+a delivery again, as a retry resends it (the same id and body, a new timestamp). In an open
+loop (a rate) each sender paces itself so that together they make the stage's rate; in a
+closed loop (users) each sends as soon as it was answered. Every request is recorded (when,
+how long, what came of it); workers hand theirs to the master with their stats reports, and
+the master (or the one local process) writes them all to `HOOKCONFORM_LOAD_RESULT` at the
+end, and prints a progress line a second.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import random
+import sys
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import gevent  # type: ignore[import-untyped]
+from locust import FastHttpUser, LoadTestShape, events, runners, task
+from locust.runners import MasterRunner, WorkerRunner
+
+from harness.load_spec import PLAN_ENV, PROGRESS, RESULT_ENV
+from harness.signatures import Scheme, Stamp
+
+runners.WORKER_REPORT_INTERVAL = 1.0  # a worker's records reach the master each second
+
+PLAN: dict[str, Any] = json.loads(Path(os.environ[PLAN_ENV]).read_text(encoding="utf-8"))
+DELIVERIES = [(d["event"], d["headers"], base64.b64decode(d["body"])) for d in PLAN["deliveries"]]
+SIGNING = PLAN["signing"]
+SCHEME = Scheme(**SIGNING["scheme"]) if SIGNING else None
+STAGES = PLAN["stages"]
+TIMEOUT = float(PLAN["timeout"])
+RNG = random.Random(PLAN["seed"])
+COUNTER = itertools.count()
+RECENT: deque[tuple[str, str, dict[str, str], bytes]] = deque(maxlen=64)  # to resend
+RECORDS: list[tuple[float, float, str]] = []  # (wall time, milliseconds, outcome)
+BY_WORKER: dict[str, int] = {}  # on the master: how many deliveries each worker sent
+SENT = [0]  # on a worker: how many it sent
+STARTED = [time.time()]
+
+
+def stage_at(elapsed: float) -> dict[str, Any] | None:
+    """The stage the run is in `elapsed` seconds after its start (None: it is over)."""
+    end = 0.0
+    for stage in STAGES:
+        end += stage["seconds"]
+        if elapsed < end:
+            return dict(stage)
+    return None
+
+
+def outcome(status: int, error: Any) -> str:
+    if status == 0 or status is None:
+        words = str(error or "").lower()
+        return "timeout" if "timed out" in words or "timeout" in words else "connection-error"
+    return f"{status // 100}xx"
+
+
+class PlanShape(LoadTestShape):
+    """The plan's stages: each stage's senders, then the end."""
+
+    def tick(self) -> tuple[int, float] | None:
+        stage = stage_at(self.get_run_time())  # type: ignore[no-untyped-call]
+        if stage is None:
+            return None
+        return stage["users"], max(float(stage["users"]), 50.0)
+
+
+class Provider(FastHttpUser):
+    """One of the provider's delivery workers."""
+
+    host = PLAN["host"]
+    network_timeout = max(2 * TIMEOUT, TIMEOUT + 5.0)
+    connection_timeout = max(2 * TIMEOUT, TIMEOUT + 5.0)
+
+    def on_start(self) -> None:
+        stage = stage_at(time.time() - STARTED[0]) or STAGES[-1]
+        pace = stage["users"] / stage["rate"] if stage["rate"] else 0.0
+        self._next = time.monotonic() + RNG.random() * pace  # spread the senders' starts
+
+    def wait_time(self) -> float:
+        stage = stage_at(time.time() - STARTED[0])
+        if stage is None or not stage["rate"]:
+            return 0.0
+        self._next += stage["users"] / stage["rate"]
+        return max(0.0, self._next - time.monotonic())
+
+    @task
+    def deliver(self) -> None:
+        number = next(COUNTER)
+        if RECENT and RNG.random() < PLAN["duplicates"]:
+            event, ident, headers, body = RNG.choice(RECENT)  # a retry: same id and body
+        else:
+            event, headers, body = DELIVERIES[number % len(DELIVERIES)]
+            ident = SCHEME.new_id() if SCHEME else ""
+            RECENT.append((event, ident, headers, body))
+        sent = {**headers, "Host": PLAN["authority"]}
+        if SCHEME is not None:
+            sent.update(SCHEME.headers([SIGNING["secret"]], Stamp(ident, int(time.time())), body))
+        began = time.time()
+        with self.client.request(
+            "POST",
+            PLAN["path"],
+            data=body,  # type: ignore[arg-type]  # bytes are sent as they are
+            headers=sent,
+            name=event,
+            catch_response=True,
+        ) as response:
+            error = getattr(response, "error", None)
+            got = outcome(response.status_code, error)
+            if got == "2xx":
+                response.success()
+            else:
+                response.failure(f"{got}: {error or response.status_code}")
+        RECORDS.append((began, (time.time() - began) * 1000.0, got))
+        SENT[0] += 1
+
+
+@events.test_start.add_listener  # type: ignore[untyped-decorator]
+def _started(environment: Any, **_: Any) -> None:
+    STARTED[0] = time.time()
+    if not isinstance(environment.runner, WorkerRunner):
+        gevent.spawn(_progress)
+
+
+@events.report_to_master.add_listener  # type: ignore[untyped-decorator]
+def _hand_over(client_id: str, data: dict[str, Any]) -> None:
+    data["hookconform"] = RECORDS[:]
+    data["hookconform_sent"] = SENT[0]
+    RECORDS.clear()
+
+
+@events.worker_report.add_listener  # type: ignore[untyped-decorator]
+def _take(client_id: str, data: dict[str, Any]) -> None:
+    RECORDS.extend(data.get("hookconform", []))
+    BY_WORKER[client_id] = int(data.get("hookconform_sent", BY_WORKER.get(client_id, 0)))
+
+
+def _progress() -> None:
+    """A line a second on stderr: time, deliveries recorded in the last second, their p95,
+    and how many of all were not answered with a 2xx."""
+    counted, failed = 0, 0
+    while True:
+        gevent.sleep(1.0)
+        fresh = RECORDS[counted:]
+        counted += len(fresh)
+        failed += sum(1 for r in fresh if r[2] != "2xx")
+        latencies = sorted(r[1] for r in fresh)
+        p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0
+        sys.stderr.write(
+            f"{PROGRESS}{time.time() - STARTED[0]:6.1f} s  {counted:>8} sent  {len(fresh):>6}/s  "
+            f"p95 {p95:8.1f} ms  {failed} not 2xx\n"
+        )
+        sys.stderr.flush()
+
+
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
+def _write(environment: Any, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    workers = len(environment.runner.clients) if isinstance(environment.runner, MasterRunner) else 0
+    result = {"records": RECORDS, "started": STARTED[0], "workers": workers}
+    path = os.environ.get(RESULT_ENV)
+    if path:
+        Path(path).write_text(json.dumps(result), encoding="utf-8")

@@ -220,29 +220,29 @@ def run_child(options: LoadOptions, plan: dict[str, Any], folder: Path) -> Measu
     env = {**os.environ, PLAN_ENV: str(plan_file), RESULT_ENV: str(result_file)}
     seconds = sum(s.seconds for s in options.stages)
     limit = seconds + GRACE + (600.0 if options.master else 0.0)  # a master waits for workers
-    child = subprocess.Popen(
+    kept: deque[str] = deque(maxlen=5)  # Locust's own last words, for an error
+    with subprocess.Popen(
         locust_command(options, plan["host"]),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    kept: deque[str] = deque(maxlen=5)  # Locust's own last words, for an error
-    timer = threading.Timer(limit, child.kill)
-    timer.start()
-    try:
-        assert child.stderr is not None
-        for line in child.stderr:
-            if line.startswith(PROGRESS):
-                sys.stderr.write("  " + line[len(PROGRESS) :])
-                sys.stderr.flush()
-            elif line.strip():
-                kept.append(line.strip())
-        code = child.wait()
-    finally:
-        timer.cancel()
-        if child.poll() is None:
-            child.kill()
+    ) as child:
+        timer = threading.Timer(limit, child.kill)
+        timer.start()
+        try:
+            assert child.stderr is not None
+            for line in child.stderr:
+                if line.startswith(PROGRESS):
+                    sys.stderr.write("  " + line[len(PROGRESS) :])
+                    sys.stderr.flush()
+                elif line.strip():
+                    kept.append(line.strip())
+            code = child.wait()
+        finally:
+            timer.cancel()
+            if child.poll() is None:
+                child.kill()
     if code not in (0, 1) or not result_file.is_file():
         words = " | ".join(kept) or "no output"
         raise HarnessError(f"Locust exited {code} (limit {limit:g} s): {words}")

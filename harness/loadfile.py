@@ -17,6 +17,7 @@ end, and prints a progress line a second.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import itertools
 import json
@@ -169,10 +170,16 @@ def _progress() -> None:
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]
 def _write(environment: Any, **_: Any) -> None:
+    """Write what was recorded once the process exits: Locust fires `quitting` before its
+    master tells the workers to quit, and their last records come with that final report."""
     if isinstance(environment.runner, WorkerRunner):
         return
-    workers = len(environment.runner.clients) if isinstance(environment.runner, MasterRunner) else 0
-    result = {"records": RECORDS, "started": STARTED[0], "workers": workers}
+    master = isinstance(environment.runner, MasterRunner)
     path = os.environ.get(RESULT_ENV)
     if path:
-        Path(path).write_text(json.dumps(result), encoding="utf-8")
+        atexit.register(_dump, Path(path), master)
+
+
+def _dump(path: Path, master: bool) -> None:
+    result = {"records": RECORDS, "started": STARTED[0], "by_worker": BY_WORKER if master else {}}
+    path.write_text(json.dumps(result), encoding="utf-8")

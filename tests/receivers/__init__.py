@@ -193,6 +193,24 @@ class FailsUnderConcurrency(Receiver):
                 self.active -= 1
 
 
+class SlowsUnderConcurrency(FailsUnderConcurrency):
+    """Beyond `limit` requests at once, takes `slow` seconds (a queue behind a small pool)
+    instead of refusing."""
+
+    slow = 0.3
+
+    def handle(self, request: Request) -> Response:
+        with self.gauge:
+            self.active += 1
+            busy = self.active > self.limit
+        try:
+            time.sleep(self.slow if busy else 0.0)
+            return Receiver.handle(self, request)
+        finally:
+            with self.gauge:
+                self.active -= 1
+
+
 class CrashesOnValidation(Receiver):
     """Treats the validation request as a delivery and crashes on its missing event name."""
 

@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/isolation.py --events 20 --rounds 5
 	$(BIN)/python bench/memory.py --count $(MEMORY_COUNT)
 	$(BIN)/python bench/receiver_suite.py --profile factorial --max-examples 10
+	$(BIN)/python bench/load.py
 
 ## derive: regenerate the profile parts derived from the providers' own contracts
 ## (specs/factorial/derived.yaml and versions/*.yaml from the factorial-api-client SDK releases,

@@ -939,9 +939,11 @@ def load(ctx: click.Context, /, **values: Any) -> None:
 
     \b
     Examples:
-      hookconform load http://127.0.0.1:9000/hooks --profile resthooks --rate 50 --duration 20s
-      hookconform load http://127.0.0.1:9000/hooks --profile stripe --secret whsec_x \\
-          --burst 50:10,500:5,50:10 --workers 2 --report load.json --plot load.html
+      hookconform load http://127.0.0.1:9000/hooks --profile resthooks \\
+          --rate 50 --duration 20s
+      hookconform load http://127.0.0.1:9000/hooks --profile stripe \\
+          --secret whsec_x --burst 50:10,500:5,50:10 --workers 2 \\
+          --report load.json --plot load.html
     """
     from harness.load import INSTALL, LOADFILE, locust_installed
 

@@ -193,6 +193,23 @@ class ReplayAccepted(ExchangeFailure):
     title = "Replayed delivery accepted"
 
 
+class LoadThresholdMissed(ConformanceFailure):
+    """A promise a receiver did not keep under load: how many deliveries broke it, with a
+    few of them (when sent, how long the answer took, what came of it)."""
+
+    title = "Load threshold missed"
+
+    def __init__(self, message: str, *, examples: Sequence[str] = (), **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.examples = list(examples)
+
+    def details(self) -> list[str]:
+        return [f"e.g. {example}" for example in self.examples]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "examples": self.examples}
+
+
 class AnswerTooSlow(ExchangeFailure):
     """An answer came after the provider's timeout, or not at all."""
 

@@ -24,26 +24,27 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness import checks as registry
 from harness.challenges import judge as judge_answer
 from harness.challenges import new_challenge, values_for
 from harness.errors import ConformanceFailure, HarnessError
+from harness.load_measured import Measured
 from harness.load_plan import plan_document, write_plan
 from harness.load_spec import PLAN_ENV, PROGRESS, RESULT_ENV, Stage
 from harness.profiles import Profile
-from harness.receiver import check_reachable
+from harness.receiver import Skip, check_reachable
 from harness.report import Report, Result, now_iso, profile_block
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError
@@ -59,7 +60,6 @@ from harness.wire import (
 LOADFILE = Path(__file__).with_name("loadfile.py")  # never imported here: Locust's own
 INSTALL = "hookconform load runs on Locust, which is not installed: pip install 'hookconform[load]'"
 GRACE = 60.0  # seconds the child may take beyond the planned stages (start, drain, report)
-RATE_KEPT = 0.9  # of a stage's rate, the share of deliveries answered in time that must come
 
 
 def locust_installed() -> bool:
@@ -82,59 +82,6 @@ class LoadOptions:
     seed: int = 0
     cache_dir: str | None = ".hookconform-cache"
     plan_copy: str | None = None  # the plan also written here, for workers elsewhere
-
-
-class LoadThresholdMissed(ConformanceFailure):
-    """A promise the receiver did not keep under load: how many deliveries broke it."""
-
-    title = "Load threshold missed"
-
-    def __init__(self, message: str, *, examples: Sequence[str] = (), **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.examples = list(examples)
-
-    def details(self) -> list[str]:
-        return [f"e.g. {example}" for example in self.examples]
-
-    def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "examples": self.examples}
-
-
-@dataclass
-class Measured:
-    """What the child recorded: per delivery when it was sent, how long the answer took and
-    what came of it (2xx, 4xx, 5xx, timeout, connection-error)."""
-
-    records: list[tuple[float, float, str]]
-    started: float
-    by_worker: dict[str, int] = field(default_factory=dict)  # Locust workers: how many each sent
-    seconds: float = 0.0  # the planned length of the run
-    by_outcome: Counter[str] = field(default_factory=Counter)
-
-    def __post_init__(self) -> None:
-        self.by_outcome = Counter(r[2] for r in self.records)
-
-    def percentile(self, share: float) -> float:
-        latencies = sorted(r[1] for r in self.records)
-        if not latencies:
-            return 0.0
-        return latencies[min(len(latencies) - 1, math.ceil(share * len(latencies)) - 1)]
-
-    def summary(self, timeout: float) -> dict[str, Any]:
-        late = sum(1 for r in self.records if r[1] > timeout * 1000.0)
-        return {
-            "deliveries": len(self.records),
-            "per_second": round(len(self.records) / self.seconds, 1) if self.seconds else None,
-            "latency_ms": {
-                "p50": round(self.percentile(0.50), 2),
-                "p95": round(self.percentile(0.95), 2),
-                "p99": round(self.percentile(0.99), 2),
-                "max": round(max((r[1] for r in self.records), default=0.0), 2),
-            },
-            "by_outcome": dict(sorted(self.by_outcome.items())),
-            "later_than_timeout": late,
-            "by_worker": dict(self.by_worker),
-        }
 
 
 # --- the handshake, once, before any load ------------------------------------------------
@@ -255,109 +202,43 @@ def run_child(options: LoadOptions, plan: dict[str, Any], folder: Path) -> Measu
 # --- judging ------------------------------------------------------------------------------
 
 
-def _result(check: str, summary: str, source: str, failure: LoadThresholdMissed | None) -> Result:
-    result = Result(
-        check=check,
-        level="MUST",
-        declared_level="MUST",
-        summary=summary,
-        source=source,
-        event=None,
-        status="failed" if failure else "passed",
-    )
-    if failure is not None:
-        result.failures.append(failure)
-    return result
-
-
 def judge(
-    profile: Profile, measured: Measured, stages: Sequence[Stage], timeout: float
+    profile: Profile,
+    measured: Measured | None,
+    stages: Sequence[Stage],
+    timeout: float,
+    handshake: Sequence[str] = (),
+    *,
+    held: frozenset[str] = frozenset(),
 ) -> list[Result]:
-    """The load checks: one result each."""
-    records = measured.records
-    limit_ms = timeout * 1000.0
-    source_timeout = profile.semantics.timeout.cited or "the profile's timeout rule"
+    """The load checks (`harness.checks.load_stage`) that apply to `profile`, one result each;
+    with no load sent (`measured` None: the handshake failed) all but the handshake's are
+    blocked."""
+    from harness.checks.load_stage import LoadTrial
+
+    trial = LoadTrial(profile, measured or Measured([], 0.0), stages, timeout, handshake)
     results = []
-
-    def missed(which: list[tuple[float, float, str]], words: str) -> LoadThresholdMissed | None:
-        if not which:
-            return None
-        shown = [
-            f"{r[2]} after {r[1]:.1f} ms, {r[0] - measured.started:.1f} s in" for r in which[:3]
-        ]
-        return LoadThresholdMissed(
-            f"{len(which)} of {len(records)} deliveries {words}", examples=shown
+    for found in registry.registered("load", profile):
+        result = Result(
+            check=found.id,
+            level=found.level_for(profile, held),
+            declared_level=found.level,
+            summary=found.summary,
+            source=found.source_for(profile),
+            event=None,
         )
-
-    slow = [r for r in records if r[1] > limit_ms or r[2] == "timeout"]
-    results.append(
-        _result(
-            "L-answers-in-time",
-            f"Every delivery is answered within the provider's timeout ({timeout:g} s).",
-            source_timeout,
-            missed(slow, f"were answered later than {timeout:g} s, or not at all"),
-        )
-    )
-    errors = [r for r in records if r[2] == "5xx"]
-    results.append(
-        _result(
-            "L-no-server-errors",
-            "No delivery gets a 5xx (a provider retries it, adding to the load).",
-            "https://www.standardwebhooks.com/ (a 5xx is a failed attempt, retried)",
-            missed(errors, "got a 5xx"),
-        )
-    )
-    dropped = [r for r in records if r[2] == "connection-error"]
-    results.append(
-        _result(
-            "L-no-connection-errors",
-            "No connection is refused or dropped.",
-            "https://www.standardwebhooks.com/ (a dropped connection is a failed attempt)",
-            missed(dropped, "found the connection refused or dropped"),
-        )
-    )
-    refused = [r for r in records if r[2] in ("3xx", "4xx")]
-    results.append(
-        _result(
-            "L-accepts-deliveries",
-            "Every delivery, valid and authentic, gets a 2xx.",
-            "the profile's envelope and authenticity rules",
-            missed(refused, "got a 3xx or 4xx"),
-        )
-    )
-    if all(s.rate is not None for s in stages):
-        results.append(_rate_result(measured, stages, limit_ms))
+        if measured is None and found.rule != "handshake":
+            result.status, result.reason = "blocked", "the handshake failed: no load was sent"
+        else:
+            try:
+                found.function(trial)
+            except Skip as exc:
+                result.status, result.reason = "skipped", str(exc)
+            except ConformanceFailure as exc:
+                result.status = "failed"
+                result.failures.append(exc)
+        results.append(result)
     return results
-
-
-def _rate_result(measured: Measured, stages: Sequence[Stage], limit_ms: float) -> Result:
-    """Each stage's rate kept: of its planned deliveries, 90 % sent and answered 2xx in time."""
-    problems, start = [], measured.started
-    for number, stage in enumerate(stages, 1):
-        end = start + stage.seconds
-        kept = sum(
-            1 for t, ms, o in measured.records if start <= t < end and o == "2xx" and ms <= limit_ms
-        )
-        wanted = (stage.rate or 0.0) * stage.seconds
-        if kept < RATE_KEPT * wanted:
-            problems.append(
-                f"stage {number} ({stage.rate:g}/s for {stage.seconds:g} s): {kept} of "
-                f"{wanted:.0f} deliveries answered 2xx in time ({kept / stage.seconds:.1f}/s)"
-            )
-        start = end
-    failure = None
-    if problems:
-        failure = LoadThresholdMissed(
-            "the rate was not kept: " + "; ".join(problems),
-            expected=f"at least {RATE_KEPT:.0%} of each stage's deliveries answered 2xx in time "
-            "(where the load generator itself falls short, --workers adds processes)",
-        )
-    return _result(
-        "L-sustains-rate",
-        "The receiver keeps up with the rate asked for, stage by stage.",
-        "the rate named on the command line (--rate or --burst)",
-        failure,
-    )
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -385,24 +266,7 @@ def run_load(profile: Profile, options: LoadOptions) -> tuple[Report, Measured |
         "events": events,
     }
     problems = handshake_problems(profile, target, options.secret)
-    rule = profile.semantics.handshake
-    shaken = None
-    if rule.kind != "none":
-        failure = (
-            LoadThresholdMissed(
-                "the handshake failed, so a provider would deliver nothing: " + "; ".join(problems)
-            )
-            if problems
-            else None
-        )
-        shaken = _result(
-            "L-handshake-first",
-            "The profile's handshake is answered before the load.",
-            rule.cited or "the profile's handshake rule",
-            failure,
-        )
     measured = None
-    results = [shaken] if shaken else []
     if not problems:
         cache = Path(options.cache_dir) if options.cache_dir else None
         plan = plan_document(
@@ -417,8 +281,9 @@ def run_load(profile: Profile, options: LoadOptions) -> tuple[Report, Measured |
         )
         with tempfile.TemporaryDirectory(prefix="hookconform-load-") as folder:
             measured = run_child(options, plan, Path(folder))
-        results += judge(profile, measured, options.stages, timeout)
         settings["measured"] = measured.summary(timeout)
+    held = frozenset({"timeout"} if options.timeout is not None else ())
+    results = judge(profile, measured, options.stages, timeout, problems, held=held)
     report = Report(
         suite="load",
         profile=profile_block(profile),

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 
 from harness import load as load_module
 from harness.cli import cli
-from harness.load import LOADFILE, Measured, judge
+from harness.load import LOADFILE, judge
+from harness.load_measured import Measured
 from harness.load_spec import PLAN_ENV, Stage, burst, duration, stages
 from harness.options import OptionError
 from harness.profiles import load_profiles

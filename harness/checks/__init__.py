@@ -1,8 +1,9 @@
-"""The checks registry: every conformance check, receiver or sender side, registered once.
+"""The checks registry: every conformance check, receiver, sender or load side, registered once.
 
 A check is a plain function registered with `@check`, which records its id (`R-...` for the
-receiver suite, `S-...` for the sender suite), its level (RFC 2119 MUST or SHOULD), which
-profiles it applies to (by semantic kind, never by profile name) and its source. The first
+receiver suite, `S-...` for the sender suite, `L-...` for the load stage), its level (RFC
+2119 MUST or SHOULD), which profiles it applies to (by semantic kind, never by profile
+name) and its source. The first
 line of its docstring is what `hookconform checks list` shows. A check fails by raising a
 `harness.errors.ConformanceFailure` subclass.
 
@@ -24,14 +25,15 @@ from harness.profiles import Profile
 from harness.semantics import Semantics
 
 Level = Literal["MUST", "SHOULD"]
-Side = Literal["receiver", "sender"]
+Side = Literal["receiver", "sender", "load"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD")
-SIDES: tuple[Side, ...] = ("receiver", "sender")
+SIDES: tuple[Side, ...] = ("receiver", "sender", "load")
 
 # The modules that hold the checks of each side, imported on first use of the registry.
 _MODULES: dict[Side, tuple[str, ...]] = {
     "receiver": ("harness.checks.receiver", "harness.checks.signed"),
     "sender": ("harness.checks.sender", "harness.checks.signing"),
+    "load": ("harness.checks.load_stage",),
 }
 
 

@@ -969,8 +969,7 @@ def load(ctx: click.Context, /, **values: Any) -> None:
 
 def _built_load(values: dict[str, Any]) -> tuple[Any, Profile]:
     """The options and the profile of a load run, every word parsed (OptionError: exit 2)."""
-    from harness.load import LoadOptions
-    from harness.load_spec import burst, duration, rate, stages
+    from harness.load_spec import LoadOptions, burst, duration, rate, stages
 
     try:
         planned = stages(

@@ -32,7 +32,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from harness.challenges import new_challenge, values_for
 from harness.errors import ConformanceFailure, HarnessError
 from harness.load_measured import Measured
 from harness.load_plan import plan_document, write_plan
-from harness.load_spec import PLAN_ENV, PROGRESS, RESULT_ENV, Stage
+from harness.load_spec import PLAN_ENV, PROGRESS, RESULT_ENV, LoadOptions, Stage
 from harness.profiles import Profile
 from harness.receiver import Skip, check_reachable
 from harness.report import Report, Result, now_iso, profile_block
@@ -64,24 +63,6 @@ GRACE = 60.0  # seconds the child may take beyond the planned stages (start, dra
 
 def locust_installed() -> bool:
     return importlib.util.find_spec("locust") is not None
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """What the load run was asked to do (`stages` from `harness.load_spec.stages`)."""
-
-    url: str
-    stages: tuple[Stage, ...]
-    secret: str | None = None
-    events: tuple[str, ...] = ()
-    workers: int = 0  # Locust worker processes on this machine (0: one process)
-    master: bool = False  # the master of workers started elsewhere (plain Locust)
-    expect_workers: int = 1
-    master_port: int = 5557
-    timeout: float | None = None  # the provider's; the profile's when None
-    seed: int = 0
-    cache_dir: str | None = ".hookconform-cache"
-    plan_copy: str | None = None  # the plan also written here, for workers elsewhere
 
 
 # --- the handshake, once, before any load ------------------------------------------------
@@ -210,6 +191,8 @@ def judge(
     handshake: Sequence[str] = (),
     *,
     held: frozenset[str] = frozenset(),
+    checks: Sequence[str] = (),
+    exclude_checks: Sequence[str] = (),
 ) -> list[Result]:
     """The load checks (`harness.checks.load_stage`) that apply to `profile`, one result each;
     with no load sent (`measured` None: the handshake failed) all but the handshake's are
@@ -218,7 +201,8 @@ def judge(
 
     trial = LoadTrial(profile, measured or Measured([], 0.0), stages, timeout, handshake)
     results = []
-    for found in registry.registered("load", profile):
+    chosen = registry.select(registry.registered("load", profile), checks, exclude_checks)
+    for found in chosen:
         result = Result(
             check=found.id,
             level=found.level_for(profile, held),
@@ -283,7 +267,16 @@ def run_load(profile: Profile, options: LoadOptions) -> tuple[Report, Measured |
             measured = run_child(options, plan, Path(folder))
         settings["measured"] = measured.summary(timeout)
     held = frozenset({"timeout"} if options.timeout is not None else ())
-    results = judge(profile, measured, options.stages, timeout, problems, held=held)
+    results = judge(
+        profile,
+        measured,
+        options.stages,
+        timeout,
+        problems,
+        held=held,
+        checks=options.checks,
+        exclude_checks=options.exclude_checks,
+    )
     report = Report(
         suite="load",
         profile=profile_block(profile),

@@ -58,6 +58,26 @@ class Stage:
         return None if self.rate is None else self.users / self.rate
 
 
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the load run was asked to do (`stages` from `harness.load_spec.stages`)."""
+
+    url: str
+    stages: tuple[Stage, ...]
+    secret: str | None = None
+    events: tuple[str, ...] = ()
+    workers: int = 0  # Locust worker processes on this machine (0: one process)
+    master: bool = False  # the master of workers started elsewhere (plain Locust)
+    expect_workers: int = 1
+    master_port: int = 5557
+    timeout: float | None = None  # the provider's; the profile's when None
+    seed: int = 0
+    cache_dir: str | None = ".hookconform-cache"
+    plan_copy: str | None = None  # the plan also written here, for workers elsewhere
+    checks: tuple[str, ...] = ()  # only these load checks (pytest's -k narrows by them)
+    exclude_checks: tuple[str, ...] = ()
+
+
 def burst(value: str) -> list[tuple[float, float]]:
     """`50:10,500:5,50:10` -> [(rate, seconds), ...]."""
     steps = []

@@ -27,7 +27,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ import pytest
 
 from harness import checks as registry
 from harness.errors import HarnessError
+from harness.load_spec import LoadOptions
 from harness.options import ReceiverOptions, SenderOptions, narrowed
 from harness.profiles import Profile
 from harness.report import Report, Result, failure_text
@@ -47,15 +48,13 @@ class Target:
 
     side: registry.Side
     profile: Profile
-    options: ReceiverOptions | SenderOptions
+    options: ReceiverOptions | SenderOptions | LoadOptions
 
     @property
     def url(self) -> str:
-        return (
-            self.options.url
-            if isinstance(self.options, ReceiverOptions)
-            else self.options.api or ""
-        )
+        if isinstance(self.options, SenderOptions):
+            return self.options.api or ""
+        return self.options.url
 
     def applicable(self) -> list[registry.Check]:
         """The checks of this side that apply to the profile, narrowed by the options."""
@@ -73,6 +72,10 @@ class Target:
 
     def run(self, checks: Sequence[str], events: Sequence[str]) -> Report:
         """Run this side's suite with only `checks` on only `events` (all when empty)."""
+        if isinstance(self.options, LoadOptions):  # Locust, in its own child process
+            from harness.load import run_load
+
+            return run_load(self.profile, replace(self.options, checks=tuple(checks)))[0]
         options = narrowed(self.options, checks, events)
         if isinstance(options, ReceiverOptions):
             from harness.receiver import run_receiver

@@ -7,6 +7,8 @@ command line wins):
   conformance run of that side: one item per (check, event) under a `hookconform` node
   (`harness.pytest_items`); without either the plugin adds no items.
 - `--hookconform-profile NAME` and `--hookconform-specs DIR` (repeatable: more profiles).
+- `--hookconform-load-rate R` and `--hookconform-load-duration D` (with the receiver): a
+  load stage too, on Locust in a child process, its L- checks as items (`hookconform load`).
 - Every run option of the CLI suites (`harness.options.OPTIONS`) as `--hookconform-NAME`:
   `--hookconform-secret`, `-events`, `-checks`, `-exclude-checks`; for the receiver suite
   `-max-examples`, `-seed`, `-timeout`, `-concurrency`; for the sender suite `-header`
@@ -41,6 +43,7 @@ from typing import Any
 import pytest
 
 from harness import checks as registry
+from harness import load_spec
 from harness.capture import CaptureServer
 from harness.errors import HarnessError
 from harness.options import BOTH, OPTIONS, Option, OptionError, Side, build, narrowed, text, url
@@ -91,7 +94,27 @@ OWN: tuple[Option, ...] = (
         repeat=True,
     ),
 )
-ALL = (*OWN, *OPTIONS)
+LOAD = (
+    Option(
+        "load-rate",
+        "load_rate",
+        "R",
+        "With --hookconform-receiver: also a load stage at R deliveries per second, on Locust "
+        "in a child process (pip install 'hookconform[load]'); its L- checks are items.",
+        load_spec.rate,
+        BOTH,
+    ),
+    Option(
+        "load-duration",
+        "load_duration",
+        "D",
+        "How long the load stage runs: seconds or 30s, 2m (default 30 s; alone it implies "
+        "the default rate).",
+        load_spec.duration,
+        BOTH,
+    ),
+)
+ALL = (*OWN, *LOAD, *OPTIONS)
 MARKER_ARGUMENTS = frozenset({"check", "profile", "event", "secret"})
 SETTINGS = pytest.StashKey[dict[str, Any]]()
 CATALOG = pytest.StashKey[Catalog]()
@@ -186,9 +209,27 @@ def _targets(config: pytest.Config, settings: dict[str, Any]) -> list[Target]:
         ]
     except OptionError as exc:
         raise HarnessError(str(exc)) from None
+    if settings["load_rate"] is not None or settings["load_duration"] is not None:
+        targets.append(_load_target(profile, settings))
     for target in targets:
         target.applicable()  # unknown check ids are a usage error now, not at run time
     return targets
+
+
+def _load_target(profile: Profile, settings: dict[str, Any]) -> Target:
+    """The load stage against the receiver, with the receiver suite's secret and events."""
+    if not settings["receiver"]:
+        raise HarnessError("--hookconform-load-rate and -duration need --hookconform-receiver")
+    options = load_spec.LoadOptions(
+        url=settings["receiver"],
+        stages=tuple(
+            load_spec.stages(rate_value=settings["load_rate"], seconds=settings["load_duration"])
+        ),
+        secret=settings["secret"],
+        events=tuple(settings["events"] or ()),
+        timeout=settings["timeout"],
+    )
+    return Target("load", profile, options)
 
 
 TARGETS = pytest.StashKey[list[Target]]()

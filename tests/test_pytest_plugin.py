@@ -781,3 +781,38 @@ def test_the_readme_example_runs(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_readme=_readme_example())
     result = pytester.runpytest(*QUICK)
     result.assert_outcomes(passed=3)
+
+
+def test_a_load_stage_runs_as_items_through_its_child_process(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """`--hookconform-load-rate` and `-duration` add the L- checks as items; Locust runs in
+    its own child process, never in pytest's (it patches the standard library)."""
+    xml = pytester.path / "load.xml"
+    with serve(Receiver(RESTHOOKS)) as url:
+        result = pytester.runpytest(
+            *QUICK,
+            *("--hookconform-receiver", url, "--hookconform-profile", "resthooks"),
+            *("--hookconform-load-rate", "20", "--hookconform-load-duration", "2"),
+            *("-k", "L-", f"--junitxml={xml}"),
+        )
+    load_checks = registry.registered("load", RESTHOOKS)
+    result.assert_outcomes(passed=len(load_checks))
+    names = {c.get("name") for c in ET.parse(xml).getroot().iter("testcase")}
+    assert names == {c.id for c in load_checks}
+    assert "gevent" not in " ".join(sorted(__import__("sys").modules))
+
+
+def test_a_load_option_without_a_receiver_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--hookconform-profile",
+        "resthooks",
+        "--hookconform-sender-api",
+        "http://127.0.0.1:9",
+        "--hookconform-load-rate",
+        "5",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*load-rate and -duration need --hookconform-receiver*"])

@@ -143,3 +143,23 @@ def test_the_example_receiver_runs_under_the_venv_when_another_python_starts_it(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: receiver.py")
+
+
+LOAD_WALKTHROUGHS = {
+    "## Load: a receiver under its provider's burst": [
+        r"CONFORMANT: 5 passed",
+        r"latency over time: load\.html",
+        r"JUnit XML: load\.xml",
+    ],
+    "**More processes, more machines.**": [r"CONFORMANT: 6 passed", r"JSON report: load\.json"],
+}
+
+
+@pytest.mark.parametrize("heading", list(LOAD_WALKTHROUGHS))
+def test_each_load_walkthrough_runs_as_pasted(heading: str, tmp_path: Path) -> None:
+    """Pasted in a folder of its own (it writes its reports and plan where it runs)."""
+    script = sh_block(heading).replace("examples/receiver.py", str(ROOT / "examples/receiver.py"))
+    output = pasted(f"cd {tmp_path}\n{script}", timeout=120)
+    for expected in LOAD_WALKTHROUGHS[heading]:
+        assert re.search(expected, output), f"{expected!r} not in:\n{output}"
+    assert "Traceback" not in output

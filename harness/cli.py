@@ -178,6 +178,7 @@ def cli() -> None:
       hookconform receiver http://127.0.0.1:9000/hooks --profile clockodo \\
           --secret my-token
       hookconform vectors --profile standard-webhooks
+      hookconform load http://127.0.0.1:9000/hooks --profile resthooks --rate 50
     """
 
 

@@ -38,6 +38,8 @@ from harness.signatures import Scheme, Stamp
 
 runners.WORKER_REPORT_INTERVAL = 1.0  # a worker's records reach the master each second
 
+if not os.environ.get(PLAN_ENV):  # plain `locust -f` without the plan: say what it needs
+    sys.exit(f"hookconform's locustfile needs {PLAN_ENV}=FILE (hookconform load --write-plan FILE)")
 PLAN: dict[str, Any] = json.loads(Path(os.environ[PLAN_ENV]).read_text(encoding="utf-8"))
 DELIVERIES = [  # headers made once: only a signature is made per request
     (d["event"], {**d["headers"], "Host": PLAN["authority"]}, base64.b64decode(d["body"]))

@@ -73,34 +73,32 @@ def test_a_short_run_against_the_reference_receiver_passes(
     assert "<svg" in plot.read_text()
 
 
-def test_a_receiver_that_slows_past_the_timeout_under_concurrency_fails_in_time(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("receiver", "args", "check", "words"),
+    [
+        # Beyond two requests at once it takes 0.3 s: past a 0.2 s timeout.
+        (
+            SlowsUnderConcurrency,
+            ("--users", "6", "--timeout", "0.2"),
+            "L-answers-in-time",
+            "answered later than 0.2 s",
+        ),
+        # Beyond two requests at once it answers 503.
+        (FailsUnderConcurrency, ("--users", "8"), "L-no-server-errors", "got a 5xx"),
+    ],
+    ids=["slows past the timeout", "503 beyond two in flight"],
+)
+def test_a_receiver_that_breaks_under_concurrency_fails_exactly_that_threshold(
+    tmp_path: Path, receiver: type[Receiver], args: tuple[str, ...], check: str, words: str
 ) -> None:
     report = tmp_path / "r.json"
-    with serve(SlowsUnderConcurrency(CATALOG.get("resthooks"))) as url:
+    with serve(receiver(CATALOG.get("resthooks"))) as url:
         code, output = load(
-            url,
-            *("--profile", "resthooks", "--users", "6", "--duration", "2"),
-            *("--timeout", "0.2", "--report", str(report)),
+            url, "--profile", "resthooks", "--duration", "2", *args, "--report", str(report)
         )
     assert code == 1, output
-    assert failing(report) == {"L-answers-in-time"}
-    assert "answered later than 0.2 s" in output
-
-
-def test_a_receiver_that_answers_503_beyond_two_in_flight_fails_server_errors(
-    tmp_path: Path,
-) -> None:
-    report = tmp_path / "r.json"
-    with serve(FailsUnderConcurrency(CATALOG.get("resthooks"))) as url:
-        code, output = load(
-            url,
-            *("--profile", "resthooks", "--users", "8", "--duration", "2"),
-            *("--report", str(report)),
-        )
-    assert code == 1, output
-    assert failing(report) == {"L-no-server-errors"}
-    assert "got a 5xx" in output
+    assert failing(report) == {check}
+    assert words in output
 
 
 def test_the_handshake_comes_first_and_a_wrong_answer_sends_no_load(tmp_path: Path) -> None:

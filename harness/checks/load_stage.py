@@ -60,7 +60,14 @@ def handshake_first(trial: LoadTrial) -> None:
         )
 
 
-@check(id="L-answers-in-time", level="MUST", side="load", scope="profile", rule="timeout")
+@check(
+    id="L-answers-in-time",
+    level="MUST",
+    side="load",
+    scope="profile",
+    rule="timeout",
+    applies_to=[("timeout", not_("none"))],  # a provider that waits forever sets no limit
+)
 def answers_in_time(trial: LoadTrial) -> None:
     """Every delivery is answered within the provider's timeout."""
     limit = trial.timeout * 1000.0

@@ -474,6 +474,9 @@ def mock(
     click.echo(f"              (OpenAPI: {server.control_url}/openapi.json)")
     click.echo(f"dashboard:    {server.dashboard_url}")
     click.echo(f"database:     {server.mock.store.path}")
+    for name, values in server.mock.store.settings().items():
+        shown = ", ".join(f"{k} {v}" for k, v in values.items())
+        click.echo(f"settings:     {name}: {shown} (change with PUT {server.control_url}/settings)")
     if server.mock.clock.virtual:
         click.echo(
             f"clock:        virtual, standing still; move it with POST {server.control_url}/clock"
@@ -769,7 +772,7 @@ def checks_group() -> None:
 
 @checks_group.command("list", short_help="List every check: id, level, applies-to, source.")
 @click.option("--profile", "profile_name", metavar="NAME", help="Only checks that apply to it.")
-@click.option("--side", type=click.Choice(["receiver", "sender"]), help="Only one suite.")
+@click.option("--side", type=click.Choice(["receiver", "sender", "load"]), help="Only one suite.")
 @specs_option
 def checks_list(profile_name: str | None, side: str | None, specs: Sequence[str]) -> None:
     """Id, level, applies-to, what it checks and the source of every check.

@@ -43,7 +43,7 @@ from harness.load_measured import Measured
 from harness.load_plan import plan_document, write_plan
 from harness.load_spec import PLAN_ENV, PROGRESS, RESULT_ENV, LoadOptions, Stage
 from harness.profiles import Profile
-from harness.receiver import Skip, check_reachable
+from harness.receiver import Skip, check_reachable, check_secret
 from harness.report import Report, Result, now_iso, profile_block
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError
@@ -240,6 +240,7 @@ def run_load(profile: Profile, options: LoadOptions) -> tuple[Report, Measured |
     events = list(options.events) or list(profile.events)
     for event in events:
         profile.event(event)
+    check_secret(profile, options.secret)
     check_reachable(target, timeout=5.0)
     started, clock = now_iso(), time.perf_counter()
     settings: dict[str, Any] = {

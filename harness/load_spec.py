@@ -27,8 +27,10 @@ UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
 def duration(value: str) -> float:
     """`30`, `30s`, `2m`, `1h` -> seconds (more than 0)."""
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", value)
-    if found is None or float(found.group(1)) <= 0:
+    if found is None:
         raise OptionError(f"{value!r} is not a duration: write seconds, or 30s, 2m, 1h")
+    if float(found.group(1)) <= 0:
+        raise OptionError(f"a duration must be more than 0, not {value!r}")
     return float(found.group(1)) * UNITS[found.group(2)]
 
 
@@ -39,7 +41,9 @@ def rate(value: str) -> float:
     except ValueError:
         raise OptionError(f"{value!r} is not a rate: deliveries per second, e.g. 50") from None
     if not math.isfinite(found) or found <= 0:
-        raise OptionError(f"the rate must be more than 0 deliveries per second, not {value}")
+        raise OptionError(
+            f"the rate must be a number more than 0 deliveries per second, not {value}"
+        )
     return found
 
 

@@ -292,7 +292,7 @@ def run_receiver(
     chosen = registry.select(
         registry.registered("receiver", profile), options.checks, options.exclude_checks
     )
-    _check_secret(profile, options.secret)
+    check_secret(profile, options.secret)
     timeout = _timeout(profile, options)
     # Checks other than R-responds-in-time judge the answer, not its speed: they wait longer.
     patience = max(2 * timeout, timeout + 5.0)
@@ -415,7 +415,8 @@ def _batches(
     return batches
 
 
-def _check_secret(profile: Profile, secret: str | None) -> None:
+def check_secret(profile: Profile, secret: str | None) -> None:
+    """Refuse a run without the secret the profile needs, or with one it cannot sign with."""
     rule = profile.semantics.authenticity
     if rule.secret_required and secret is None:
         raise HarnessError(

@@ -106,15 +106,20 @@ class Scheme:
     # signing ----------------------------------------------------------------------------
 
     def key(self, secret: str) -> bytes:
-        """The HMAC key `secret` stands for; SignatureError when it cannot be one."""
+        """The HMAC key `secret` stands for; SignatureError when it cannot be one (not base64
+        where the scheme decodes it, or empty). The prefix may be left out."""
         if self.key_encoding == "raw":
-            return secret.encode()
-        encoded = secret.removeprefix(self.key_prefix) if self.key_prefix else secret
-        try:
-            return base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            shown = f"{self.key_prefix}<base64>" if self.key_prefix else "base64"
-            raise SignatureError(f"the secret is not {shown}: {secret[:12]!r}...") from None
+            key = secret.encode()
+        else:
+            encoded = secret.removeprefix(self.key_prefix) if self.key_prefix else secret
+            try:
+                key = base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                shown = f"{self.key_prefix}<base64>" if self.key_prefix else "base64"
+                raise SignatureError(f"the secret is not {shown}") from None
+        if not key:
+            raise SignatureError("the secret is empty: an HMAC needs a key")
+        return key
 
     def new_secret(self) -> str:
         """A fresh secret of the scheme's form: URL-safe text for a raw key; for a base64 key,

@@ -162,6 +162,13 @@ class Subscriptions:
         if limit is not None and outcome.duration_ms > limit * 1000:
             problems.append(f"it took {outcome.duration_ms / 1000:.1f} s, more than {limit:g} s")
         if problems and Fault.ACCEPTS_WRONG_ANSWER not in self.faults:
+            activity.info(
+                "challenge handshake: sent %s the challenge %s; the answer is not right (%s):"
+                " not saved",
+                target_url,
+                challenge,
+                "; ".join(problems),
+            )
             raise ApiError(
                 422,
                 "handshake failed",

@@ -85,6 +85,7 @@ WALKTHROUGHS = {
         r"/nobody-listens: delivered \(connection error: connection refused, 1 attempt",
     ],
     "### Signatures, replays and handshakes": [
+        r"settings:     slack: signing_secret \S+ \(change with PUT http://\S+/_mock/settings\)",
         r"challenge handshake of webhook 1: sent \S+ the challenge \S+; it answered HTTP 200",
         r'"state": "active"',
         r"delivery 1 -> http://127\.0\.0\.1:\d+/slack/events: delivered \(HTTP 200, 1 attempt",

@@ -59,7 +59,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from harness import pointers  # noqa: E402
-from harness.challenges import values_for  # noqa: E402
 from harness.errors import HarnessError  # noqa: E402
 from harness.profiles import Profile, load_profiles  # noqa: E402
 from harness.semantics import HandshakeRule  # noqa: E402
@@ -135,12 +134,7 @@ class Receiver:
             return answer(401, error="not authentic")
         if "token" in found and not _same(found["token"], self.secret or found["token"]):
             return answer(403, error="wrong verification token")
-        values = values_for(
-            found.get("challenge", ""),
-            self.secret,
-            encoding=rule.hmac_encoding,
-            prefix=rule.hmac_prefix,
-        )
+        values = rule.challenge_values(found.get("challenge", ""), self.secret)
         values.update({k: v for k, v in found.items() if k != "token"})
         status, headers, body = rule.answers[0].render(values)
         return Response(body, status=status, headers=headers)
@@ -225,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         profile = load_profiles(args.specs).get(args.profile)
+        rule = profile.semantics.authenticity
+        problem = rule.secret_problem(args.secret) if args.secret is not None else None
+        if problem:
+            raise HarnessError(f"--secret cannot sign profile {profile.name!r}: {problem}")
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

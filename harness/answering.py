@@ -15,7 +15,6 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from harness.capture import CapturedRequest, Reply
-from harness.challenges import values_for
 from harness.profiles import Profile
 
 WRONG = Reply(200, {"Content-Type": "text/plain"}, b"not the challenge")
@@ -47,12 +46,7 @@ class HandshakeAnswers:
             return None
         if request.path in self.wrong:
             return WRONG
-        values = values_for(
-            found.get("challenge", ""),
-            self.secret(),
-            encoding=rule.hmac_encoding,
-            prefix=rule.hmac_prefix,
-        )
+        values = rule.challenge_values(found.get("challenge", ""), self.secret())
         values.update({k: v for k, v in found.items() if k != "token"})
         status, headers, body = rule.answers[0].render(values)
         return Reply(status, headers, body)

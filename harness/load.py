@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import checks as registry
-from harness.challenges import judge as judge_answer
-from harness.challenges import new_challenge, values_for
+from harness.challenges import new_challenge
 from harness.errors import ConformanceFailure, HarnessError
 from harness.load_measured import Measured
 from harness.load_plan import plan_document, write_plan
@@ -46,7 +45,7 @@ from harness.profiles import Profile
 from harness.receiver import Skip, check_reachable, check_secret
 from harness.report import Report, Result, now_iso, profile_block
 from harness.targets import Target, pin
-from harness.transport import HttpClient, TransportError
+from harness.transport import Answer, HttpClient, TransportError
 from harness.wire import (
     WireRequest,
     challenge_request,
@@ -72,26 +71,21 @@ def handshake_problems(profile: Profile, target: Target, secret: str | None) -> 
     """What was wrong with the receiver's answer to the profile's handshake ([]: none, or
     the profile has none the receiver answers)."""
     rule = profile.semantics.handshake
-    check = None
     if rule.echo:
-        request = hook_secret_request(profile, "hookconform-load")
-        header = (rule.header or "").lower()
-
-        def check(status: int | None, headers: dict[str, str], body: bytes) -> list[str]:
-            echoed = {k.lower(): v for k, v in headers.items()}.get(header)
-            good = status in rule.accept_statuses and echoed == "hookconform-load"
-            return [] if good else [f"HTTP {status}, {rule.header} echoed: {echoed!r}"]
-
-    elif rule.confirmation:
-        request = validation_request(profile, "hookconform-load")
-    elif rule.challenges:
+        token = "hookconform-load"
+        answer, _ = _answered(target, hook_secret_request(profile, token))
+        if answer is None or not rule.echoed(token, answer.status, dict(answer.headers)):
+            got = f"HTTP {answer.status}" if answer else "no answer"
+            return [f"{got}, not an accepted status echoing {rule.header}"]
+        return []
+    if rule.challenges:
         challenge = new_challenge()
-        request = challenge_request(profile, secret, challenge)
-        values = values_for(challenge, secret, encoding=rule.hmac_encoding, prefix=rule.hmac_prefix)
-
-        def check(status: int | None, headers: dict[str, str], body: bytes) -> list[str]:
-            return judge_answer(rule.answers, values, status, headers, body)
-
+        answer, error = _answered(target, challenge_request(profile, secret, challenge))
+        seen = (answer.status, dict(answer.headers), answer.body) if answer else (None, {}, b"")
+        elapsed = answer.elapsed if answer else 0.0
+        return rule.answer_problems(challenge, secret, seen, elapsed=elapsed, error=error)
+    if rule.confirmation:
+        request = validation_request(profile, "hookconform-load")
     elif rule.pings:
         event = profile.event(rule.event or "")
         example: Any = next(iter(event.examples.values()), {})
@@ -99,10 +93,14 @@ def handshake_problems(profile: Profile, target: Target, secret: str | None) -> 
         request = delivery_request(profile, example, secret=secret, extra_headers=headers)
     else:
         return []
-    return _answered(target, request, check)
+    answer, error = _answered(target, request)
+    if answer is None:
+        return [error or "no answer"]
+    return [] if 200 <= answer.status < 300 else [f"HTTP {answer.status}"]
 
 
-def _answered(target: Target, request: WireRequest, check: Any) -> list[str]:
+def _answered(target: Target, request: WireRequest) -> tuple[Answer | None, str | None]:
+    """The receiver's answer to `request`, or None and why none came."""
     client = HttpClient()
     try:
         answer = client.request(
@@ -115,12 +113,10 @@ def _answered(target: Target, request: WireRequest, check: Any) -> list[str]:
             read_limit=64 * 1024,
         )
     except TransportError as exc:
-        return [str(exc)]
+        return None, str(exc)
     finally:
         client.close()
-    if check is not None:
-        return list(check(answer.status, dict(answer.headers), answer.body))
-    return [] if 200 <= answer.status < 300 else [f"HTTP {answer.status}"]
+    return answer, None
 
 
 # --- the Locust child ---------------------------------------------------------------------

@@ -31,7 +31,7 @@ from harness.options import ReceiverOptions
 from harness.plans import EventPlan, Made, PlanBook, PlanSpec, iter_plans
 from harness.profiles import Profile
 from harness.report import Progress, Report, Result, now_iso, profile_block
-from harness.signatures import SignatureError, Stamp
+from harness.signatures import Stamp
 from harness.targets import Target, pin
 from harness.text import excerpt
 from harness.transport import HttpClient, TransportError
@@ -423,11 +423,9 @@ def check_secret(profile: Profile, secret: str | None) -> None:
             f"profile {profile.name!r} needs --secret: the value your receiver expects "
             f"({rule.kind} at {rule.where})"
         )
-    if rule.scheme is not None and secret is not None:
-        try:
-            rule.scheme.key(secret)
-        except SignatureError as exc:
-            raise HarnessError(f"--secret cannot sign profile {profile.name!r}: {exc}") from None
+    problem = rule.secret_problem(secret) if secret is not None else None
+    if problem:
+        raise HarnessError(f"--secret cannot sign profile {profile.name!r}: {problem}")
 
 
 def _blocker(run: ReceiverRun, check: registry.Check, event: str | None) -> str | None:

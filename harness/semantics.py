@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-from harness.challenges import Answer, ChallengeRequest
-from harness.signatures import Scheme
+from harness.challenges import Answer, ChallengeRequest, judge, values_for
+from harness.signatures import Scheme, SignatureError
 
 Documented = bool | Literal["partial"]
 ROLES = ("create", "list", "get", "update", "delete", "deliveries", "delivery", "sample")
@@ -337,6 +337,16 @@ class AuthenticityRule(Rule):
         """The proof is an HMAC signature (`scheme` says how)."""
         return self.scheme is not None
 
+    def secret_problem(self, secret: str) -> str | None:
+        """Why `secret` cannot sign deliveries of this kind (None: it can, or nothing signs)."""
+        if self.scheme is None:
+            return None
+        try:
+            self.scheme.key(secret)
+        except SignatureError as exc:
+            return str(exc)
+        return None
+
     @property
     def bounds_age(self) -> bool:
         """The signature covers a timestamp that may be at most `tolerance` s old."""
@@ -433,6 +443,34 @@ class HandshakeRule(Rule):
     def pings(self) -> bool:
         """A ping event is delivered when a subscription is made; any 2xx will do."""
         return self.kind == "ping-event"
+
+    def echoed(self, secret: str, status: int | None, headers: Mapping[str, str]) -> bool:
+        """Whether an answer to the hook-secret request carrying `secret` is an accepted
+        status echoing it."""
+        given = {k.lower(): v for k, v in headers.items()}.get((self.header or "").lower())
+        return status in self.accept_statuses and given == secret
+
+    def challenge_values(self, challenge: str, secret: str | None) -> dict[str, str]:
+        """What the challenge's templates name, for `challenge` and the secret."""
+        return values_for(challenge, secret, encoding=self.hmac_encoding, prefix=self.hmac_prefix)
+
+    def answer_problems(
+        self,
+        challenge: str,
+        secret: str | None,
+        answer: tuple[int | None, Mapping[str, str], bytes],
+        *,
+        elapsed: float,
+        error: str | None = None,
+    ) -> list[str]:
+        """How `answer` (status, headers, body) to `challenge` is not one of the right
+        answers within the time limit ([]: it is); `error`: no answer came."""
+        status, headers, body = answer
+        values = self.challenge_values(challenge, secret)
+        problems = [error] if error else judge(self.answers, values, status, headers, body)
+        if self.seconds is not None and elapsed > self.seconds:
+            problems.append(f"the answer took {elapsed:.2f} s, more than {self.seconds:g} s")
+        return problems
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -757,6 +757,10 @@ def run_sender(
     started, clock = now_iso(), time.perf_counter()
     results: list[Result] = []
     interrupted = False
+    rule = profile.semantics.authenticity
+    problem = rule.secret_problem(options.secret) if options.secret is not None else None
+    if problem:
+        raise HarnessError(f"--secret cannot sign profile {profile.name!r}: {problem}")
     with SenderRun(profile, options) as run:
         events = run.events()
         units = [(c, e) for c in chosen for e in ([None] if c.scope == "profile" else events)]

@@ -196,7 +196,7 @@ class Scheme:
         if self.timestamp_in_header:
             timestamp = match.group("timestamp")
         items = match.group("signatures")
-        pieces = items.split(self.separator) if self.rotates and self.separator else [items]
+        pieces = items.split(self.separator) if self.separator else [items]
         item = re.compile(_pattern(self.signature_format, signature=r"(?P<signature>.+)"))
         found = tuple(m.group("signature") for p in pieces if (m := item.fullmatch(p.strip())))
         if not found:

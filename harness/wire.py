@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from harness import __version__, pointers
-from harness.challenges import fill, values_for
+from harness.challenges import fill
 from harness.profiles import Profile
 from harness.signatures import Stamp
 
@@ -174,7 +174,7 @@ def challenge_request(
     rule = profile.semantics.handshake
     sent = rule.request
     assert sent is not None, f"profile {profile.name!r} has no challenge handshake"
-    values = values_for(challenge, secret, encoding=rule.hmac_encoding, prefix=rule.hmac_prefix)
+    values = rule.challenge_values(challenge, secret)
     headers = {"User-Agent": USER_AGENT, **fill(dict(sent.headers), values)}
     body = b""
     if sent.body is not None:

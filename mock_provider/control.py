@@ -20,7 +20,6 @@ from werkzeug.wrappers import Request, Response
 from harness import pointers
 from harness.errors import HarnessError
 from harness.profiles import Profile
-from harness.signatures import SignatureError
 from harness.transport import FRAMING, header_problem
 from harness.wire import authenticate, stamp
 from mock_provider import control_openapi, routing, served_openapi
@@ -636,12 +635,9 @@ class ControlApi:
                 )
             if not isinstance(value, str) or not value:
                 raise ApiError(400, "wrong type", f"{name!r} must be a non-empty string")
-            scheme = profile.semantics.authenticity.scheme
-            try:
-                if scheme is not None:
-                    scheme.key(value)  # the mock signs every delivery with it
-            except SignatureError as exc:
-                raise ApiError(422, "not a signing key", f"{name!r}: {exc}") from None
+            problem = profile.semantics.authenticity.secret_problem(value)  # it signs with it
+            if problem:
+                raise ApiError(422, "not a signing key", f"{name!r}: {problem}")
         for name, value in values.items():
             self.mock.store.set_setting(profile.name, name, value)
         return self.settings(request)

@@ -25,7 +25,14 @@ from harness import pointers
 from harness.profiles import Profile
 from harness.semantics import RetryRule
 from harness.signatures import Stamp
-from harness.wire import WireRequest, auth_headers, delivery_request, encode, event_headers
+from harness.wire import (
+    WireRequest,
+    auth_headers,
+    delivery_request,
+    encode,
+    event_headers,
+    new_stamp,
+)
 from mock_provider.clock import Clock, VirtualClock
 from mock_provider.faults import Fault, Faults
 from mock_provider.outbound import Outbound, Outcome, activity, logged_attempt
@@ -100,21 +107,17 @@ def signing_stamp(profile: Profile, key: str, faults: Faults) -> Stamp:
     return Stamp(ident, int(now))
 
 
-def _reserialized(profile: Profile, request: WireRequest, secret: str | None) -> WireRequest:
+def _reserialized(
+    profile: Profile, request: WireRequest, secret: str | None, stamp: Stamp
+) -> WireRequest:
     """`request` signed over its body as `json.dumps` re-serialises it (sorted keys, spaces)
     while the bytes sent stay as they were: what a sender that signs an object gets wrong."""
+    if profile.semantics.authenticity.scheme is None or secret is None:
+        return request
     try:
         again = json.dumps(request.json(), sort_keys=True).encode()
     except ValueError:
         return request
-    rule = profile.semantics.authenticity
-    scheme = rule.scheme
-    if scheme is None or secret is None:
-        return request
-    parsed = scheme.parse(request.headers)
-    ident = parsed.id or "" if not isinstance(parsed, str) else ""
-    timestamp = parsed.timestamp if not isinstance(parsed, str) else None
-    stamp = Stamp(ident, int(timestamp) if timestamp and timestamp.isdigit() else 0)
     signed = auth_headers(profile, again, secret, stamp=stamp)
     return WireRequest(request.method, {**request.headers, **signed}, request.body, request.query)
 
@@ -135,6 +138,7 @@ def build_request(
         scheme = rule.scheme
         wrong = scheme.other_secret(secret, "wrong") if scheme and secret else None
         secret = wrong or f"wrong-{secret or 'challenge'}"
+    signing = signing or new_stamp(profile)  # one stamp for the request and any fault's
     extra: dict[str, Any] = {"secret": secret, "extra_headers": headers, "signing": signing}
     request = delivery_request(profile, payload, **extra)
     if Fault.SCHEMA_DRIFT in faults:
@@ -145,7 +149,7 @@ def build_request(
                 request = drifted
                 break
     if Fault.RESERIALIZED_SIGNATURE in faults:
-        request = _reserialized(profile, request, secret)
+        request = _reserialized(profile, request, secret, signing)
     if Fault.MISSING_CHALLENGE in faults and rule.header:
         headers = {k: v for k, v in request.headers.items() if k != rule.header}
         request = WireRequest(request.method, headers, request.body, request.query)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.challenges import judge, new_challenge, values_for
+from harness.challenges import new_challenge
 from harness.profiles import Profile
 from harness.wire import WireRequest, challenge_request, hook_secret_request, validation_request
 from mock_provider.faults import Fault, Faults
@@ -152,15 +152,11 @@ class Subscriptions:
         request = challenge_request(profile, key, challenge)
         outcome = self.outbound.send(target_url, request)
         sent = Sent(challenge, request, outcome)
-        values = values_for(challenge, key, encoding=rule.hmac_encoding, prefix=rule.hmac_prefix)
-        problems = judge(
-            rule.answers, values, outcome.status_code, outcome.headers, outcome.excerpt.encode()
+        answer = (outcome.status_code, outcome.headers, outcome.excerpt.encode())
+        elapsed = outcome.duration_ms / 1000
+        problems = rule.answer_problems(
+            challenge, key, answer, elapsed=elapsed, error=outcome.error
         )
-        if outcome.error:
-            problems = [outcome.error]
-        limit = rule.seconds
-        if limit is not None and outcome.duration_ms > limit * 1000:
-            problems.append(f"it took {outcome.duration_ms / 1000:.1f} s, more than {limit:g} s")
         if problems and Fault.ACCEPTS_WRONG_ANSWER not in self.faults:
             activity.info(
                 "challenge handshake: sent %s the challenge %s; the answer is not right (%s):"

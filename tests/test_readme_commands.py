@@ -146,6 +146,29 @@ def test_the_example_receiver_runs_under_the_venv_when_another_python_starts_it(
     assert done.stdout.startswith("usage: receiver.py")
 
 
+def test_the_example_receiver_refuses_a_secret_it_cannot_verify_with() -> None:
+    """One line and exit 2 at start, not a 500 to every delivery."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "examples/receiver.py",
+            "--profile",
+            "standard-webhooks",
+            "--secret",
+            "x!",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: --secret cannot sign profile 'standard-webhooks': the secret is not whsec_<base64>"
+    )
+
+
 LOAD_WALKTHROUGHS = {
     "## Load: a receiver under its provider's burst": [
         r"CONFORMANT: 5 passed",

@@ -247,6 +247,9 @@ def test_usage_errors() -> None:
         run_sender(CATALOG.get("hirehop"), SenderOptions(trigger_cmd="true"))
     with pytest.raises(HarnessError, match="no way to make the sender emit events"):
         run_sender(CATALOG.get("hirehop"), SenderOptions(subscribe_cmd="true"))
+    not_a_key = SenderOptions(api="http://127.0.0.1:9", secret="not base64!")
+    with pytest.raises(HarnessError, match="cannot sign profile 'standard-webhooks'"):
+        run_sender(CATALOG.get("standard-webhooks"), not_a_key)
     unusable = SenderOptions(subscribe_cmd="true", trigger_cmd="true", callback_host="192.0.2.1")
     with pytest.raises(HarnessError, match=r"cannot listen on --callback-host 192\.0\.2\.1"):
         run_sender(CATALOG.get("hirehop"), unusable)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.challenges import fill, judge, new_challenge, values_for
+from harness.challenges import fill, new_challenge
 from harness.checks import check
 from harness.checks.forging import fresh, scheme_of, signed
 from harness.checks.receiver import HANDSHAKE, PAYLOADS
@@ -26,7 +26,7 @@ from harness.errors import (
     HandshakeFailed,
     ReplayAccepted,
 )
-from harness.receiver import Exchange, Trial
+from harness.receiver import Trial
 from harness.wire import WireRequest, challenge_request, encode
 
 MARGIN = 60  # seconds past the tolerance a replayed delivery is dated
@@ -47,15 +47,11 @@ def _base(trial: Trial) -> tuple[str, Any]:
     return events[0], plan.examples[0] if plan.examples else plan.slot("envelope")
 
 
-def _send(trial: Trial, event: str, request: WireRequest) -> Exchange:
-    return trial.send(request, event=event)
-
-
 def _replayed(trial: Trial, offset: float, words: str) -> None:
     event, payload = _base(trial)
     request = trial.request(payload, signing=fresh(trial, offset), event=event)
     trial.expect(
-        _send(trial, event, request),
+        trial.send(request, event=event),
         lambda x: not x.ok,
         ReplayAccepted,
         f"anything but a 2xx to a delivery signed correctly {words}",
@@ -130,7 +126,7 @@ def accepts_rotated_signatures(trial: Trial) -> None:
     old = [scheme.other_secret(secret, "retired"), scheme.other_secret(secret, "retiring")]
     rotated = signed(trial, genuine.body, secrets=[*old, secret], stamp=fresh(trial), like=genuine)
     trial.expect(
-        _send(trial, event, rotated),
+        trial.send(rotated, event=event),
         lambda x: x.ok,
         DeliveryNotAccepted,
         "a 2xx to a delivery with three signatures, the last one made with the secret "
@@ -138,7 +134,7 @@ def accepts_rotated_signatures(trial: Trial) -> None:
     )
     forged = signed(trial, genuine.body, secrets=old, stamp=fresh(trial), like=genuine)
     trial.expect(
-        _send(trial, event, forged),
+        trial.send(forged, event=event),
         lambda x: not x.ok,
         ForgeryAccepted,
         "anything but a 2xx to a delivery with two signatures, neither made with the secret",
@@ -209,7 +205,7 @@ def verifies_raw_bytes(trial: Trial) -> None:
     for label, body in raw_variants(json.loads(genuine.body)):
         request = signed(trial, body, secrets=[secret], stamp=fresh(trial), like=genuine)
         trial.expect(
-            _send(trial, event, request),
+            trial.send(request, event=event),
             lambda x: x.ok,
             DeliveryNotAccepted,
             f"a 2xx to a delivery signed over its exact bytes, the JSON {label} (a receiver "
@@ -217,7 +213,7 @@ def verifies_raw_bytes(trial: Trial) -> None:
         )
     tampered = WireRequest(genuine.method, genuine.headers, genuine.body + b" ", genuine.query)
     trial.expect(
-        _send(trial, event, tampered),
+        trial.send(tampered, event=event),
         lambda x: not x.ok,
         ForgeryAccepted,
         "anything but a 2xx to a delivery with one byte (a space) added after it was signed "
@@ -241,13 +237,12 @@ def challenge_handshake(trial: Trial) -> None:
     secret = trial.run.secret
     challenge = new_challenge()
     exchange = trial.send(challenge_request(trial.profile, secret, challenge))
-    values = values_for(challenge, secret, encoding=rule.hmac_encoding, prefix=rule.hmac_prefix)
-    problems = judge(rule.answers, values, exchange.status, exchange.headers, exchange.body)
-    if exchange.error:
-        problems = [exchange.error]
+    answer = (exchange.status, exchange.headers, exchange.body)
+    problems = rule.answer_problems(
+        challenge, secret, answer, elapsed=exchange.elapsed, error=exchange.error
+    )
+    values = rule.challenge_values(challenge, secret)
     limit = rule.seconds
-    if limit is not None and exchange.elapsed > limit:
-        problems.append(f"the answer took {exchange.elapsed:.2f} s, more than {limit:g} s")
     wanted = " or ".join(
         f"{' or '.join(map(str, a.status))} {a.content_type or ''} "
         f"{json.dumps(fill(a.json, values)) if a.json is not None else fill(a.body or '', values)}"

@@ -27,6 +27,11 @@ from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
 
 SCALE = 0.001
+# The mock's per-attempt timeout in tests that need every exchange to succeed but one to time
+# out quickly (S-retry-after-failure tries one): short, yet far beyond a loopback exchange
+# stalled by a loaded machine or a garbage collection, which would otherwise be retried, or
+# fail a handshake, as if the receiver had been too slow.
+ATTEMPT_TIMEOUT = 2.0
 
 
 def ctrl_c_works() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mock_support import basic, receiver, resolver
+from mock_support import ATTEMPT_TIMEOUT, basic, receiver, resolver
 
 from mock_provider.app import MockConfig
 from mock_provider.server import MockServer
@@ -52,7 +52,7 @@ def endpoint() -> Iterator[str]:
 @pytest.mark.parametrize("api", list(APIS))
 def test_schemathesis_finds_nothing(api: str, endpoint: str, tmp_path: Path) -> None:
     profiles, document, credentials = APIS[api]
-    config = MockConfig(profiles, time_scale=0.001, timeout=0.5, resolver=resolver())
+    config = MockConfig(profiles, time_scale=0.001, timeout=ATTEMPT_TIMEOUT, resolver=resolver())
     command = [
         str(ST),
         "run",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from mock_support import basic, receiver, resolver, running
+from mock_support import ATTEMPT_TIMEOUT, basic, receiver, resolver, running
 
 from harness.options import SenderOptions
 from harness.profiles import bundled_specs_dir, load_profiles
@@ -253,13 +253,13 @@ def test_the_sender_suite_finds_the_mock_conformant_to_the_renamed_profile(
     catalog = load_profiles([specs])
     profile = catalog.get(name)
     scale = 0.00001 if name.startswith("factorial") else 0.00005
-    config = MockConfig([name], time_scale=scale, timeout=0.5, resolver=resolver())
+    config = MockConfig([name], time_scale=scale, timeout=ATTEMPT_TIMEOUT, resolver=resolver())
     with MockServer(config, catalog=catalog) as mock:
         options = SenderOptions(
             api=mock.url,
             time_scale=scale,
             window=0.4,
-            attempt_timeout=0.5,
+            attempt_timeout=ATTEMPT_TIMEOUT,
             events=(next(iter(profile.events)),),
         )
         report = run_sender(profile, options)

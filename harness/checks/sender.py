@@ -104,9 +104,13 @@ def _expect_nothing(run: SenderRun, handle: Handle, problem: str, *, expected: s
         )
 
 
-def attempts_at(run: SenderRun, handle: Handle, count: int) -> list[CapturedRequest]:
-    """The first `count` attempts at the handle; fail saying how many came."""
-    window = _retry_window(run, count)
+def attempts_at(
+    run: SenderRun, handle: Handle, count: int, *, timed_out: float = 0.0
+) -> list[CapturedRequest]:
+    """The first `count` attempts at the handle; fail saying how many came. `timed_out`:
+    the seconds the sender spends on attempts that time out before it retries them (its
+    per-attempt timeout, once for each), which the wait adds to the schedule's delays."""
+    window = _retry_window(run, count) + timed_out
     try:
         return run.deliveries(handle, count, timeout=window)
     except TimeoutError:
@@ -321,7 +325,7 @@ def retry_after_failure(run: SenderRun) -> None:
         return
     slow = run.subscribe(event, replies=[Reply(SUCCESS, delay=timeout + 0.5)])
     run.trigger(slow)
-    first, again = attempts_at(run, slow, 2)
+    first, again = attempts_at(run, slow, 2, timed_out=timeout)
     fail_on(_same_event(first, again, run), again, "the same event again after a timeout")
 
 

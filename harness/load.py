@@ -42,12 +42,10 @@ from harness.load_measured import Measured
 from harness.load_plan import plan_document, write_plan
 from harness.load_spec import PLAN_ENV, PROGRESS, RESULT_ENV, LoadOptions, Stage
 from harness.profiles import Profile
-from harness.receiver import Skip, check_reachable, check_secret
+from harness.receiver import Client, Exchange, Skip, check_reachable, check_secret
 from harness.report import Report, Result, now_iso, profile_block
 from harness.targets import Target, pin
-from harness.transport import Answer, HttpClient, TransportError
 from harness.wire import (
-    WireRequest,
     challenge_request,
     delivery_request,
     event_headers,
@@ -66,57 +64,43 @@ def locust_installed() -> bool:
 
 # --- the handshake, once, before any load ------------------------------------------------
 
+HANDSHAKE_PATIENCE = 10.0  # seconds the handshake's answer may take (its own limit applies too)
 
-def handshake_problems(profile: Profile, target: Target, secret: str | None) -> list[str]:
-    """What was wrong with the receiver's answer to the profile's handshake ([]: none, or
-    the profile has none the receiver answers)."""
+
+def handshake_answer(
+    profile: Profile, target: Target, secret: str | None
+) -> tuple[Exchange | None, list[str]]:
+    """The profile's handshake sent to the receiver, and what was wrong with its answer ([]:
+    nothing); (None, []) when the profile has none the receiver answers."""
     rule = profile.semantics.handshake
+    challenge = new_challenge()
     if rule.echo:
-        token = "hookconform-load"
-        answer, _ = _answered(target, hook_secret_request(profile, token))
-        if answer is None or not rule.echoed(token, answer.status, dict(answer.headers)):
-            got = f"HTTP {answer.status}" if answer else "no answer"
-            return [f"{got}, not an accepted status echoing {rule.header}"]
-        return []
-    if rule.challenges:
-        challenge = new_challenge()
-        answer, error = _answered(target, challenge_request(profile, secret, challenge))
-        seen = (answer.status, dict(answer.headers), answer.body) if answer else (None, {}, b"")
-        elapsed = answer.elapsed if answer else 0.0
-        return rule.answer_problems(challenge, secret, seen, elapsed=elapsed, error=error)
-    if rule.confirmation:
-        request = validation_request(profile, "hookconform-load")
+        request = hook_secret_request(profile, challenge)
+    elif rule.challenges:
+        request = challenge_request(profile, secret, challenge)
+    elif rule.confirmation:
+        request = validation_request(profile, challenge)
     elif rule.pings:
         event = profile.event(rule.event or "")
         example: Any = next(iter(event.examples.values()), {})
         headers = event_headers(profile, event.name)
         request = delivery_request(profile, example, secret=secret, extra_headers=headers)
     else:
-        return []
-    answer, error = _answered(target, request)
-    if answer is None:
-        return [error or "no answer"]
-    return [] if 200 <= answer.status < 300 else [f"HTTP {answer.status}"]
-
-
-def _answered(target: Target, request: WireRequest) -> tuple[Answer | None, str | None]:
-    """The receiver's answer to `request`, or None and why none came."""
-    client = HttpClient()
+        return None, []
+    client = Client(target, pool_size=1, patience=HANDSHAKE_PATIENCE)
     try:
-        answer = client.request(
-            target,
-            request.method,
-            headers=request.headers,
-            body=request.body,
-            query=request.query,
-            timeout=10.0,
-            read_limit=64 * 1024,
-        )
-    except TransportError as exc:
-        return None, str(exc)
+        answer = client.send(request)
     finally:
         client.close()
-    return answer, None
+    if answer.status is None:
+        return answer, [answer.error or "no answer"]
+    if rule.echo:
+        echoed = rule.echoed(challenge, answer.status, answer.headers)
+        return answer, [] if echoed else [f"not an accepted status echoing {rule.header}"]
+    if rule.challenges:
+        seen = (answer.status, answer.headers, answer.body)
+        return answer, rule.answer_problems(challenge, secret, seen, elapsed=answer.elapsed)
+    return answer, [] if answer.ok else ["not a 2xx"]
 
 
 # --- the Locust child ---------------------------------------------------------------------
@@ -184,7 +168,8 @@ def judge(
     measured: Measured | None,
     stages: Sequence[Stage],
     timeout: float,
-    handshake: Sequence[str] = (),
+    handshake: Exchange | None = None,
+    handshake_problems: Sequence[str] = (),
     *,
     held: frozenset[str] = frozenset(),
     checks: Sequence[str] = (),
@@ -195,7 +180,9 @@ def judge(
     blocked."""
     from harness.checks.load_stage import LoadTrial
 
-    trial = LoadTrial(profile, measured or Measured([], 0.0), stages, timeout, handshake)
+    trial = LoadTrial(
+        profile, measured or Measured([], 0.0), stages, timeout, handshake, handshake_problems
+    )
     results = []
     chosen = registry.select(registry.registered("load", profile), checks, exclude_checks)
     for found in chosen:
@@ -246,7 +233,7 @@ def run_load(profile: Profile, options: LoadOptions) -> tuple[Report, Measured |
         "master": options.master,
         "events": events,
     }
-    problems = handshake_problems(profile, target, options.secret)
+    handshake, problems = handshake_answer(profile, target, options.secret)
     measured = None
     if not problems:
         cache = Path(options.cache_dir) if options.cache_dir else None
@@ -269,6 +256,7 @@ def run_load(profile: Profile, options: LoadOptions) -> tuple[Report, Measured |
         measured,
         options.stages,
         timeout,
+        handshake,
         problems,
         held=held,
         checks=options.checks,

@@ -134,7 +134,7 @@ class Provider(FastHttpUser):
 def _started(environment: Any, **_: Any) -> None:
     STARTED[0] = time.time()
     if not isinstance(environment.runner, WorkerRunner):
-        gevent.spawn(_progress)
+        gevent.spawn(_progress, isinstance(environment.runner, MasterRunner))
 
 
 @events.report_to_master.add_listener  # type: ignore[untyped-decorator]
@@ -150,20 +150,27 @@ def _take(client_id: str, data: dict[str, Any]) -> None:
     BY_WORKER[client_id] = int(data.get("hookconform_sent", BY_WORKER.get(client_id, 0)))
 
 
-def _progress() -> None:
-    """A line a second on stderr: time, deliveries recorded in the last second, their p95,
-    and how many of all were not answered with a 2xx."""
-    counted, failed = 0, 0
+def _progress(master: bool) -> None:
+    """A line a second on stderr: time, deliveries recorded since the last line and their
+    rate and p95, and how many of all were not answered with a 2xx. A master hears from its
+    workers every few seconds (Locust's report interval): it prints when they have reported,
+    the rate over the seconds since its last line, never a second of nothing as a stall."""
+    counted, failed, last = 0, 0, time.time()
     while True:
         gevent.sleep(1.0)
         fresh = RECORDS[counted:]
+        if master and not fresh:
+            continue
+        now = time.time()
         counted += len(fresh)
         failed += sum(1 for r in fresh if r[2] != "2xx")
         latencies = sorted(r[1] for r in fresh)
-        p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0
+        p95 = f"{latencies[int(0.95 * (len(latencies) - 1))]:8.1f}" if latencies else "       -"
+        rate = len(fresh) / max(now - last, 1e-9)
+        last = now
         sys.stderr.write(
-            f"{PROGRESS}{time.time() - STARTED[0]:6.1f} s  {counted:>8} sent  {len(fresh):>6}/s  "
-            f"p95 {p95:8.1f} ms  {failed} not 2xx\n"
+            f"{PROGRESS}{now - STARTED[0]:6.1f} s  {counted:>8} sent  {rate:>6.0f}/s  "
+            f"p95 {p95} ms  {failed} not 2xx\n"
         )
         sys.stderr.flush()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -109,6 +110,11 @@ def test_the_handshake_comes_first_and_a_wrong_answer_sends_no_load(tmp_path: Pa
     assert code == 1, output
     assert failing(report) == {"L-handshake-first"}
     assert "measured" not in json.loads(report.read_text())["run"]["settings"]
+    # what was sent and what came back, as the receiver suite shows a failed exchange
+    assert "sent:     POST " in output
+    assert "X-Hook-Secret: " in output
+    assert "seen:     HTTP 200" in output
+    assert "not an accepted status echoing X-Hook-Secret" in output
 
 
 def _free_port() -> int:
@@ -153,6 +159,11 @@ def test_a_master_and_two_workers_add_their_counts_up(tmp_path: Path) -> None:
     assert len(measured["by_worker"]) == 2
     assert all(count > 0 for count in measured["by_worker"].values())
     assert sum(measured["by_worker"].values()) == measured["deliveries"] >= 100
+    # The live progress lines come as the workers report: each with a rate and a p95, never
+    # a second between two reports printed as a stall.
+    progress = [line for line in output.splitlines() if " sent " in line]
+    assert progress, output
+    assert all(re.search(r" [1-9]\d*/s  p95 +\d+\.\d ms", line) for line in progress), progress
 
 
 @pytest.mark.parametrize(

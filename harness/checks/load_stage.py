@@ -2,8 +2,9 @@
 
 Each is given a `LoadTrial`: the profile, what the Locust child measured (`Measured`: per
 delivery when it was sent, how long the answer took, what came of it), the stages the run
-was asked for, the provider's timeout and what was wrong with the handshake. A check raises
-`LoadThresholdMissed` naming how many deliveries broke its promise, with a few of them, or
+was asked for, the provider's timeout, and the handshake sent first with what was wrong with
+its answer. A check raises `LoadThresholdMissed` naming how many deliveries broke its
+promise, with a few of them (`HandshakeFailed`, with the exchange, for the handshake), or
 `Skip` when it does not apply to this run.
 """
 
@@ -13,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.checks import check, not_
-from harness.errors import LoadThresholdMissed
+from harness.errors import HandshakeFailed, LoadThresholdMissed
 from harness.load_measured import Measured, Record
 from harness.load_spec import Stage
 from harness.profiles import Profile
-from harness.receiver import Skip
+from harness.receiver import Exchange, Skip
 
 RATE_KEPT = 0.9  # of a stage's deliveries, the share that must be answered 2xx in time
 STANDARD_WEBHOOKS = "https://www.standardwebhooks.com/"
@@ -29,7 +30,8 @@ class LoadTrial:
     measured: Measured
     stages: Sequence[Stage]
     timeout: float
-    handshake: Sequence[str] = ()  # what was wrong with the answer to the handshake
+    handshake: Exchange | None = None  # the handshake sent before the load, and its answer
+    handshake_problems: Sequence[str] = ()  # what was wrong with that answer
 
     def missed(self, broke: Sequence[Record], words: str, **kw: str) -> None:
         """Raise for the deliveries in `broke` (nothing when there are none)."""
@@ -53,10 +55,13 @@ class LoadTrial:
 )
 def handshake_first(trial: LoadTrial) -> None:
     """The profile's handshake is answered right before the load (else nothing is sent)."""
-    if trial.handshake:
-        raise LoadThresholdMissed(
-            "the handshake failed, so a provider would deliver nothing: "
-            + "; ".join(trial.handshake)
+    if trial.handshake is not None and trial.handshake_problems:
+        raise HandshakeFailed(
+            request=trial.handshake.sent(),
+            response=trial.handshake.seen(),
+            expected=f"the {trial.profile.semantics.handshake.kind} handshake answered right"
+            " before any load, or a provider delivers nothing; it differs: "
+            + "; ".join(trial.handshake_problems),
         )
 
 

@@ -183,11 +183,14 @@ class CaptureServer:
                 self._arrived.wait(left)
 
     def quiet_for(self, seconds: float, *, path: str | None = None) -> bool:
-        """Wait `seconds`; True when no request (to `path`, if given) arrived meanwhile."""
+        """Watch for `seconds`: True when no request (to `path`, if given) arrived meanwhile,
+        False as soon as one does."""
         before = len(self.requests_for(path) if path else self.requests)
-        self._stopping.wait(seconds)
-        after = len(self.requests_for(path) if path else self.requests)
-        return after == before
+        try:
+            self.wait_for(before + 1, seconds, path=path)
+        except TimeoutError:
+            return True
+        return False
 
     # The WSGI application.
 

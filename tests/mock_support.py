@@ -267,7 +267,7 @@ def running(*profiles: str, **options: Any) -> Iterator[tuple[MockServer, Client
     """A mock on a free port with a small time scale, and a client for it."""
     if options.get("clock") != "virtual":  # a virtual clock has no scale
         options.setdefault("time_scale", SCALE)
-    options.setdefault("timeout", 2.0)
+    options.setdefault("timeout", ATTEMPT_TIMEOUT)
     options.setdefault("resolver", resolver())
     catalog = None if options.get("specs") else bundled()
     with ExitStack() as stack:

@@ -143,6 +143,6 @@ def test_trigger_says_why_nothing_went_and_when_a_retry_is_due() -> None:
     with failing as endpoint, running("resthooks", time_scale=1.0) as (server, client):
         body = {"event": "contact.create", "target_url": endpoint.url}
         client.ok("POST", "/api/v1/subscription/", body)
-        code, output = invoke("trigger", "contact.create", "--mock", server.url, "--wait", "1")
+        code, output = invoke("trigger", "contact.create", "--mock", server.url, "--wait", "3")
         assert code == 0, output
         assert "pending (HTTP 500, 1 attempt(s), next attempt at 20" in output

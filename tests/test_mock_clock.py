@@ -107,8 +107,9 @@ def test_each_retry_is_made_at_its_due_time_and_logged_then() -> None:
 def test_an_advance_that_outwaits_its_wait_says_what_is_in_flight() -> None:
     """Attempt deadlines are real time: a receiver slower than wait_seconds leaves the
     attempt in flight, and the answer says so; it is logged once the receiver answers."""
-    answers = {"script": [200, "sleep"], "sleep": 1.0}
-    with receiver(**answers) as endpoint, running("resthooks", clock="virtual") as (_, client):
+    answers = {"script": [200, "sleep"], "sleep": 2.0}  # far past the wait, well within the
+    mock = running("resthooks", clock="virtual", timeout=6.0)  # timeout: answered, not retried
+    with receiver(**answers) as endpoint, mock as (_, client):
         _subscribe(client, endpoint.url)
         _fire(client)
         answer = client.ok("POST", "/_mock/clock", {"advance_seconds": 0, "wait_seconds": 0.1})

@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 
 import pytest
-from mock_support import receiver, running
+from mock_support import ATTEMPT_TIMEOUT, receiver, running
 
 from harness.profiles import load_profiles
 from harness.wire import sign
@@ -67,8 +67,8 @@ def test_410_cancels_the_subscription_at_once() -> None:
 
 def test_timeouts_are_retried() -> None:
     with (
-        receiver(script=[200, "sleep"], sleep=0.5) as endpoint,
-        running("resthooks", timeout=0.1) as (_, client),
+        receiver(script=[200, "sleep"], sleep=ATTEMPT_TIMEOUT + 1) as endpoint,
+        running("resthooks", timeout=ATTEMPT_TIMEOUT) as (_, client),
     ):
         _resthooks_subscription(client, endpoint.url)
         client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 1}})

@@ -131,7 +131,8 @@ def test_a_profile_that_does_not_follow_redirects_is_not_followed() -> None:
 
 
 def test_an_endless_redirect_ends_after_max_hops(specs: str) -> None:
-    with redirecting() as (app, base), running("drf-hooks", specs=[specs]) as (_, client):
+    mock = running("drf-hooks", specs=[specs], timeout=10.0)  # 31 requests in one deadline
+    with redirecting() as (app, base), mock as (_, client):
         _hook(client, f"{base}/loop/0")
         [delivery] = _deliver(client)
     assert delivery["attempts"][-1]["status_code"] == 308

@@ -425,6 +425,7 @@ def test_the_sender_credentials_options_reach_the_api(pytester: pytest.Pytester)
             return pytester.runpytest(
                 *(*QUICK, "--hookconform-sender-api", mock.url, "--hookconform-profile", profile),
                 *("--hookconform-time-scale", "0.0001", "--hookconform-checks", "S-envelope"),
+                *("--hookconform-window", "3"),  # what must arrive is waited for no longer
                 *("--hookconform-events", next(iter(CATALOG.get(profile).events)), *args),
             )
 
@@ -463,9 +464,9 @@ def test_the_sender_window_and_attempt_timeout_options_reach_the_run(
     # The mock waits 3 s for an answer; a sender said to time out after 0.2 s is not it.
     patient = MockConfig(["factorial"], time_scale=0.00001, timeout=3.0, resolver=resolver())
     with MockServer(patient) as mock:
-        checks = ("--hookconform-checks", "S-retry-after-failure", "--hookconform-window", "0.5")
-        run(mock, *checks).assert_outcomes(passed=1)
-        wrong = run(mock, *checks, "--hookconform-attempt-timeout", "0.2")
+        checks = ("--hookconform-checks", "S-retry-after-failure", "--hookconform-window")
+        run(mock, *checks, "2").assert_outcomes(passed=1)
+        wrong = run(mock, *checks, "0.5", "--hookconform-attempt-timeout", "0.2")
     wrong.assert_outcomes(failed=1)
     wrong.stdout.fnmatch_lines(["1 attempt(s) arrived, expected 2 *"])
 

@@ -252,13 +252,12 @@ def test_the_sender_suite_finds_the_mock_conformant_to_the_renamed_profile(
 ) -> None:
     catalog = load_profiles([specs])
     profile = catalog.get(name)
-    scale = 0.00001 if name.startswith("factorial") else 0.00005
-    config = MockConfig([name], time_scale=scale, timeout=ATTEMPT_TIMEOUT, resolver=resolver())
+    config = MockConfig(
+        [name], clock="virtual", timeout=ATTEMPT_TIMEOUT, resolver=resolver()
+    )  # on a virtual clock, which the suite advances: exact schedules, no real waits
     with MockServer(config, catalog=catalog) as mock:
         options = SenderOptions(
             api=mock.url,
-            time_scale=scale,
-            window=0.4,
             attempt_timeout=ATTEMPT_TIMEOUT,
             events=(next(iter(profile.events)),),
         )

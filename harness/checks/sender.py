@@ -323,7 +323,7 @@ def retry_after_failure(run: SenderRun) -> None:
             "per-attempt timeout) to check that a timed-out attempt is retried"
         )
         return
-    slow = run.subscribe(event, replies=[Reply(SUCCESS, delay=timeout + 0.5)])
+    slow = run.subscribe(event, replies=[Reply(SUCCESS, delay=timeout + 2.0)])
     run.trigger(slow)
     first, again = attempts_at(run, slow, 2, timed_out=timeout)
     fail_on(_same_event(first, again, run), again, "the same event again after a timeout")
@@ -345,7 +345,9 @@ def retry_schedule(run: SenderRun) -> None:
     run.trigger(handle)
     arrived = attempts_at(run, handle, attempts)
     times = [r.arrived for r in arrived]
-    problems = schedule_problems(run.profile, times, run.options.time_scale, exact=run.exact)
+    problems = schedule_problems(
+        run.profile, times, run.options.time_scale, slack=SLACK, exact=run.exact
+    )
     how = "exactly, on the mock's virtual clock" if run.exact else "scaled"
     expected = f"retries after {rule.delays(attempts - 1)} s, {how}"
     fail_on(problems, arrived[-1], expected, WrongSchedule)

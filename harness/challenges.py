@@ -12,7 +12,10 @@ Templates name these values:
   (Slack's `token`, Meta's `hub.verify_token`);
 - `{hmac}`: HMAC-SHA256 of the challenge keyed with the secret, hex or base64 (Zoom's
   `encryptedToken`, X's `response_token`);
-- `{origin}`: the sender's origin (CloudEvents' `WebHook-Request-Origin`).
+- `{origin}`: the sender's origin (CloudEvents' `WebHook-Request-Origin`);
+- `{now}` and `{now_ms}`: the time the request is sent, Unix seconds or milliseconds (Zoom's
+  `event_ts`); a number where the placeholder is the whole value, and any number will do
+  where an incoming request is recognised.
 
 Pure functions: the mock and the receiver suite build requests and judge answers with them,
 the capture server and the reference receiver recognise a handshake and answer it.
@@ -31,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ORIGIN = "hookconform.example"  # what {origin} is: a reserved name, never resolved
-_PLACEHOLDER = re.compile(r"\{(challenge|token|hmac|origin)\}")
+_PLACEHOLDER = re.compile(r"\{(challenge|token|hmac|origin|now|now_ms)\}")
+NUMBERS = frozenset({"now", "now_ms"})  # placeholders that stand for a number
 
 
 def new_challenge() -> str:
@@ -45,8 +49,12 @@ def hmac_of(secret: str, challenge: str, *, encoding: str = "hex", prefix: str =
 
 
 def fill(template: Any, values: Mapping[str, str]) -> Any:
-    """`template` with every placeholder replaced by its value (in strings, at any depth)."""
+    """`template` with every placeholder replaced by its value (in strings, at any depth;
+    a number where a number's placeholder is the whole string)."""
     if isinstance(template, str):
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole and whole.group(1) in NUMBERS and whole.group(1) in values:
+            return int(values[whole.group(1)])
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
     if isinstance(template, Mapping):
         return {k: fill(v, values) for k, v in template.items()}
@@ -60,6 +68,11 @@ def _read(template: Any, actual: Any, found: dict[str, str]) -> bool:
     the template has a bare placeholder go into `found`."""
     if isinstance(template, str):
         whole = _PLACEHOLDER.fullmatch(template)
+        if whole and whole.group(1) in NUMBERS:
+            if isinstance(actual, bool) or not isinstance(actual, (int, float)):
+                return False
+            found[whole.group(1)] = str(int(actual))
+            return True
         if whole:
             if not isinstance(actual, str):
                 return False
@@ -205,10 +218,18 @@ def _contains(document: Any, expected: Any) -> bool:
 
 
 def values_for(
-    challenge: str, secret: str | None, *, encoding: str = "hex", prefix: str = ""
+    challenge: str,
+    secret: str | None,
+    *,
+    encoding: str = "hex",
+    prefix: str = "",
+    now: float | None = None,
 ) -> dict[str, str]:
-    """Every placeholder's value for one handshake."""
+    """Every placeholder's value for one handshake sent at `now` (Unix seconds; left out
+    when None: judging an answer needs no time)."""
     values = {"challenge": challenge, "origin": ORIGIN}
+    if now is not None:
+        values["now"], values["now_ms"] = str(int(now)), str(int(now * 1000))
     if secret is not None:
         values["token"] = secret
         values["hmac"] = hmac_of(secret, challenge, encoding=encoding, prefix=prefix)

@@ -450,9 +450,14 @@ class HandshakeRule(Rule):
         given = {k.lower(): v for k, v in headers.items()}.get((self.header or "").lower())
         return status in self.accept_statuses and given == secret
 
-    def challenge_values(self, challenge: str, secret: str | None) -> dict[str, str]:
-        """What the challenge's templates name, for `challenge` and the secret."""
-        return values_for(challenge, secret, encoding=self.hmac_encoding, prefix=self.hmac_prefix)
+    def challenge_values(
+        self, challenge: str, secret: str | None, *, now: float | None = None
+    ) -> dict[str, str]:
+        """What the challenge's templates name, for `challenge`, the secret and, for a
+        request being sent, `now` (Unix seconds)."""
+        return values_for(
+            challenge, secret, encoding=self.hmac_encoding, prefix=self.hmac_prefix, now=now
+        )
 
     def answer_problems(
         self,

@@ -174,15 +174,21 @@ def challenge_request(
     rule = profile.semantics.handshake
     sent = rule.request
     assert sent is not None, f"profile {profile.name!r} has no challenge handshake"
-    values = rule.challenge_values(challenge, secret)
-    headers = {"User-Agent": USER_AGENT, **fill(dict(sent.headers), values)}
+    moment = now or datetime.now(UTC)
+    values = rule.challenge_values(challenge, secret, now=moment.timestamp())
+    headers = {"User-Agent": USER_AGENT, **_texts(sent.headers, values)}
     body = b""
     if sent.body is not None:
         body = encode(fill(sent.body, values))
         headers["Content-Type"] = CONTENT_TYPE
         if sent.signed:
-            headers.update(auth_headers(profile, body, secret, stamp=new_stamp(profile, now)))
-    return WireRequest(sent.method, headers, body, fill(dict(sent.query), values))
+            headers.update(auth_headers(profile, body, secret, stamp=new_stamp(profile, moment)))
+    return WireRequest(sent.method, headers, body, _texts(sent.query, values))
+
+
+def _texts(templates: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
+    """Header or query templates filled in: text, a number's placeholder too."""
+    return {name: str(fill(template, values)) for name, template in templates.items()}
 
 
 def hook_secret_request(profile: Profile, secret: str) -> WireRequest:

@@ -11,9 +11,12 @@ after a wrong one.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +26,11 @@ from mock_support import running
 from werkzeug.wrappers import Request, Response
 
 from harness.answering import HandshakeAnswers
-from harness.capture import CaptureServer
+from harness.capture import CapturedRequest, CaptureServer
 from harness.challenges import ORIGIN
 from harness.profiles import Profile, load_profiles
 from harness.semantics import HandshakeRule
+from harness.wire import challenge_request
 from tests.receivers import Receiver, run_suite, serve
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -197,3 +201,36 @@ def test_the_mock_saves_a_webhook_only_after_a_right_answer(specs: Path, name: s
             )
             assert refused.status == 422, refused.body
             assert "challenge is not right" in refused.body["detail"]
+
+
+def test_a_zoom_validation_is_dated_when_sent_and_recognised_whatever_its_date() -> None:
+    """Zoom's event_ts is `{now_ms}`: the mock and the receiver suite send the present in Unix
+    milliseconds, a number; the capture recognises and answers a validation of any date, as
+    Zoom's own requests (here the docs' example, dated another day) carry."""
+    zoom = load_profiles().get("zoom")
+    before = int(time.time() * 1000)
+    sent = json.loads(challenge_request(zoom, SECRET, "a-challenge").body)
+    assert before <= sent["event_ts"] <= int(time.time() * 1000)
+    docs = {
+        "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"},
+        "event_ts": 1654503849680 + 86_400_000,
+        "event": "endpoint.url_validation",
+    }
+    arrived = CapturedRequest(
+        method="POST",
+        path="/zoom",
+        query="",
+        headers=(("Content-Type", "application/json"),),
+        body=json.dumps(docs).encode(),
+        truncated=False,
+        arrived=0.0,
+        arrived_at=datetime.now(UTC),
+        status=200,
+    )
+    reply = HandshakeAnswers(zoom, lambda: SECRET)(arrived)
+    assert reply is not None
+    mac = hmac.new(SECRET.encode(), b"qgg8vlvZRS6UYooatFL8Aw", hashlib.sha256).hexdigest()
+    assert json.loads(reply.body) == {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": mac}
+    # a number's placeholder takes a number only: a date written as text is another request
+    as_text = dataclasses.replace(arrived, body=json.dumps({**docs, "event_ts": "1"}).encode())
+    assert HandshakeAnswers(zoom, lambda: SECRET)(as_text) is None

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ORIGIN = "hookconform.example"  # what {origin} is: a reserved name, never resolved
-_PLACEHOLDER = re.compile(r"\{(challenge|token|hmac|origin|now|now_ms)\}")
+PLACEHOLDERS = frozenset({"challenge", "token", "hmac", "origin", "now", "now_ms"})
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(sorted(PLACEHOLDERS)) + r")\}")
 NUMBERS = frozenset({"now", "now_ms"})  # placeholders that stand for a number
 
 

@@ -9,10 +9,12 @@ a `Problem` at the place a spec writer edits (profile.yaml or openapi.yaml).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness import pointers
+from harness.challenges import PLACEHOLDERS
 from harness.documents import json_path
 from harness.errors import Problem
 from harness.semantics import ITEM_ROLES, RECORD_ROLES
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from harness.profiles import Operation, Profile
 
 JSON = "application/json"
+_NAMED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what reads as a placeholder
 REQUEST_PARTS = ("event", "target_url")  # what every create body must be able to carry
 
 
@@ -72,6 +75,26 @@ def _signing_problems(profile: Profile, file: str) -> Iterator[Problem]:
             _at("handshake", "event"),
             f"{handshake.event!r} is not an event of the profile's webhooks",
         )
+    if handshake.challenges:
+        raw = profile.raw_semantics.get("handshake") or {}
+        for part in ("request", "answers"):
+            yield from _placeholder_problems(raw.get(part), file, ["handshake", part])
+
+
+def _placeholder_problems(template: Any, file: str, at: list[str | int]) -> Iterator[Problem]:
+    """A handshake template names only the placeholders there are (a misspelt one would be
+    sent, and expected, as it is written)."""
+    if isinstance(template, str):
+        for name in _NAMED.findall(template):
+            if name not in PLACEHOLDERS:
+                known = ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
+                yield Problem(file, _at(*at), f"unknown placeholder {{{name}}} (known: {known})")
+    elif isinstance(template, Mapping):
+        for key, value in template.items():
+            yield from _placeholder_problems(value, file, [*at, str(key)])
+    elif isinstance(template, list):
+        for index, value in enumerate(template):
+            yield from _placeholder_problems(value, file, [*at, index])
 
 
 # operations ---------------------------------------------------------------------------------

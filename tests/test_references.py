@@ -50,6 +50,16 @@ def _envelope_pointer_nowhere(profile: dict[str, Any], openapi: dict[str, Any]) 
     _semantics(profile)["envelope"]["fields"]["event"] = "/hook/name"
 
 
+def _misspelt_placeholder(profile: dict[str, Any], openapi: dict[str, Any]) -> None:
+    _semantics(profile)["handshake"] = {
+        "kind": "challenge",
+        "request": {"method": "GET", "query": {"challenge": "{chalenge}"}},
+        "answers": [{"status": [200], "body": "{challenge}"}],
+        "seconds": 10,
+        "source": "https://www.dropbox.com/developers/reference/webhooks",
+    }
+
+
 def _token_pointer_nowhere(profile: dict[str, Any], openapi: dict[str, Any]) -> None:
     _semantics(profile)["authenticity"] = {
         "kind": "body-token",
@@ -164,6 +174,17 @@ CASES: list[tuple[str, Edit, list[tuple[str, str, str]]]] = [
                 "$.paths['/{tenant}/hooks/{pk}/'].delete",
                 "path parameter {pk} of delete",
             ),
+        ],
+    ),
+    (
+        "a misspelt placeholder in a handshake template",
+        _misspelt_placeholder,
+        [
+            (
+                "profile.yaml",
+                "$.semantics.handshake.request.query.challenge",
+                "unknown placeholder {chalenge} (known: {challenge}, {hmac}, {now}, {now_ms},",
+            )
         ],
     ),
     (

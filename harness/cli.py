@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -43,6 +43,7 @@ from mock_provider.faults import FAULTS
 if TYPE_CHECKING:
     from harness.report import Progress, Report
     from mock_provider.clock import Clock
+    from mock_provider.outbound import Outbound
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -362,10 +363,12 @@ FAULT_LINES = "\n".join(f"  {name:<20}{line}" for name, line in FAULTS.items())
 )
 @click.option(
     "--timeout",
-    default=10.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(min=0, min_open=True),
-    help="Seconds each delivery attempt waits for an answer.",
+    metavar="SECONDS",
+    help="Seconds each delivery attempt, handshake and validation request waits for an "
+    "answer (default: the provider's, from the profile: e.g. 3 for slack, 30 for stripe; a "
+    "handshake's own limit for its request; 10 where the profile gives none).",
 )
 @click.option(
     "--fault",
@@ -416,7 +419,7 @@ def mock(
     db: str | None,
     time_scale: float,
     clock: str,
-    timeout: float,
+    timeout: float | None,
     faults: Sequence[str],
     allow_targets: Sequence[str],
     host_names: Sequence[str],
@@ -477,6 +480,7 @@ def mock(
     for name, values in server.mock.store.settings().items():
         shown = ", ".join(f"{k} {v}" for k, v in values.items())
         click.echo(f"settings:     {name}: {shown} (change with PUT {server.control_url}/settings)")
+    click.echo(f"timeout:      {_deadlines(server.mock.outbound, server.mock.profiles.values())}")
     if server.mock.clock.virtual:
         click.echo(
             f"clock:        virtual, standing still; move it with POST {server.control_url}/clock"
@@ -497,6 +501,19 @@ def mock(
     finally:
         server.stop()
     click.echo("mock stopped")
+
+
+def _deadlines(outbound: Outbound, profiles: Iterable[Profile]) -> str:
+    """How long the mock waits for answers, in words: --timeout's, or each provider's."""
+    if outbound.timeout is not None:
+        return f"{outbound.timeout:g} s for every request (--timeout)"
+    shown = []
+    for profile in profiles:
+        each = outbound.deadline_for(profile)
+        handshake = outbound.deadline_for(profile, handshake=True)
+        apart = f" (its handshake {handshake:g} s)" if handshake != each else ""
+        shown.append(f"{profile.name} {each:g} s{apart}")
+    return f"each attempt waits as its provider does: {', '.join(shown)} (--timeout to change)"
 
 
 def _print_activity(clock: Clock) -> None:

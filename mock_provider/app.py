@@ -30,7 +30,7 @@ from mock_provider.delivery import Engine
 from mock_provider.faults import Faults
 from mock_provider.guard import Guard
 from mock_provider.http_json import DEFAULT_BODY_LIMIT, ApiError, refuse_other_bodies
-from mock_provider.outbound import DEFAULT_TIMEOUT, Outbound
+from mock_provider.outbound import Outbound
 from mock_provider.profile_api import ProfileApi
 from mock_provider.realistic import example_payload
 from mock_provider.store import Store, Subscription
@@ -52,7 +52,7 @@ class MockConfig:
     plan: str | None = None
     api_key: str = DEFAULT_API_KEY
     basic_auth: str = DEFAULT_BASIC_AUTH
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float | None = None  # None: each provider's own (see mock_provider.outbound)
     workers: int = 8
     body_limit: int = DEFAULT_BODY_LIMIT
     specs: list[str] = field(default_factory=list)
@@ -72,7 +72,7 @@ def _check(config: MockConfig, profiles: Iterable[Profile]) -> None:
             "--time-scale scales the real clock; a virtual clock moves only when advanced"
             " (POST /_mock/clock), so leave --time-scale out"
         )
-    if config.timeout <= 0:
+    if config.timeout is not None and config.timeout <= 0:
         raise HarnessError(f"the timeout must be positive, not {config.timeout}")
     if ":" not in config.basic_auth:
         raise HarnessError("--basic-auth must be USER:PASSWORD")
@@ -176,7 +176,8 @@ class Mock:
         """Finish the requests under way, stop the engine, close the store."""
         with self._idle:
             self._closing = True
-            self._idle.wait_for(lambda: self._active == 0, timeout=self.config.timeout + 5)
+            longest = max(map(self.outbound.deadline_for, self.profiles.values()), default=0)
+            self._idle.wait_for(lambda: self._active == 0, timeout=longest + 5)
         self.engine.stop()
         self.outbound.close()
         self.store.close()

@@ -555,8 +555,10 @@ class Engine:
             variant, delivery.event_type, delivery.payload, secret, self.faults, headers, signing
         )
         number = delivery.attempt_count + 1
+        deadline = self.outbound.deadline_for(profile)
+        redirects = profile.semantics.redirects
         outcome = self.outbound.send(
-            subscription.target_url, request, redirects=profile.semantics.redirects
+            subscription.target_url, request, deadline=deadline, redirects=redirects
         )
         attempt = logged_attempt(number, request, outcome, self.clock.now())
         activity.info(
@@ -585,7 +587,7 @@ class Engine:
             self._record(delivery_id, attempt, status="delivered")
             if Fault.DUPLICATE_DELIVERY in self.faults:
                 again = self.outbound.send(
-                    subscription.target_url, request, redirects=profile.semantics.redirects
+                    subscription.target_url, request, deadline=deadline, redirects=redirects
                 )
                 made = logged_attempt(number + 1, request, again, self.clock.now())
                 self._record(delivery_id, made, status="delivered")

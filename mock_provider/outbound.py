@@ -3,7 +3,9 @@
 Each request passes the target rule (`harness.targets.TargetRule`: loopback and the
 `--allow-target` entries, never the mock itself) at the moment it is sent, and goes to the
 addresses that were checked, through one deadline-bounded client (`harness.transport`):
-`--timeout` is the total time an attempt may take, whatever the receiver does. A URL the
+the deadline is the total time an attempt may take, whatever the receiver does, and is the
+provider's own (the profile's `timeout.seconds`; a handshake's `seconds` for its request)
+unless `--timeout` sets one for all. A URL the
 rule refuses at send time (its name now resolves elsewhere) is a failed attempt that was
 never sent.
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+from harness.profiles import Profile
 from harness.semantics import RedirectsRule
 from harness.targets import Target, TargetRefused, TargetRule
 from harness.transport import FRAMING, HttpClient, TransportError
@@ -45,12 +48,22 @@ class Outcome:
 
 
 class Outbound:
-    """Sends the mock's requests to allowed targets, each within `timeout` seconds."""
+    """Sends the mock's requests to allowed targets, each within its deadline: `timeout`
+    seconds when given (`--timeout`), else the provider's own (`deadline_for`)."""
 
-    def __init__(self, rule: TargetRule, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, rule: TargetRule, *, timeout: float | None = None) -> None:
         self.rule = rule
         self.timeout = timeout
         self.client = HttpClient()
+
+    def deadline_for(self, profile: Profile, *, handshake: bool = False) -> float:
+        """Seconds a request of `profile`'s provider waits for its answer: `--timeout`, else
+        the handshake's time limit (for a handshake request), else the profile's timeout,
+        else `DEFAULT_TIMEOUT` (a provider that waits indefinitely is not emulated)."""
+        if self.timeout is not None:
+            return self.timeout
+        limit = profile.semantics.handshake.seconds if handshake else None
+        return limit or profile.semantics.timeout.seconds or DEFAULT_TIMEOUT
 
     def listening_on(self, host: str, port: int) -> None:
         """Learn the mock's own address and port: never a target."""
@@ -65,10 +78,15 @@ class Outbound:
         return str(url)
 
     def send(
-        self, url: str, request: WireRequest, *, redirects: RedirectsRule | None = None
+        self,
+        url: str,
+        request: WireRequest,
+        *,
+        deadline: float,
+        redirects: RedirectsRule | None = None,
     ) -> Outcome:
-        """One attempt: checked against the rule now, sent within the deadline, following
-        the redirects `redirects` says to follow."""
+        """One attempt: checked against the rule now, sent within `deadline` seconds in all,
+        following the redirects `redirects` says to follow."""
         started = time.perf_counter()
         hops = 0
         while True:
@@ -81,7 +99,7 @@ class Outbound:
                 )
             # the first hop has the whole deadline (and says so when it passes); a redirect
             # has what is left of it
-            left = self.timeout - (time.perf_counter() - started) if hops else self.timeout
+            left = deadline - (time.perf_counter() - started) if hops else deadline
             if left <= 0:
                 words = f"timeout: the deadline passed after {hops} redirect(s)"
                 return Outcome(None, words, "timeout", _ms(started), "")

@@ -139,6 +139,9 @@ class Subscriptions:
         if profile.semantics.handshake.pings and Fault.NO_PING not in self.faults and self.ping:
             self.ping(profile, subscription)
 
+    def _handshake_deadline(self, profile: Profile) -> float:
+        return self.outbound.deadline_for(profile, handshake=True)
+
     def _secret_of(self, profile: Profile, secret: str | None) -> str | None:
         """The secret a handshake uses: the subscription's, or the account setting's."""
         setting = profile.semantics.authenticity.account_setting
@@ -150,7 +153,9 @@ class Subscriptions:
         challenge = new_challenge()
         key = self._secret_of(profile, secret)
         request = challenge_request(profile, key, challenge)
-        outcome = self.outbound.send(target_url, request)
+        outcome = self.outbound.send(
+            target_url, request, deadline=self._handshake_deadline(profile)
+        )
         sent = Sent(challenge, request, outcome)
         answer = (outcome.status_code, outcome.headers, outcome.excerpt.encode())
         elapsed = outcome.duration_ms / 1000
@@ -256,7 +261,9 @@ class Subscriptions:
             header = rule.header or ""
             hook_secret = new_secret()
             request = hook_secret_request(profile, hook_secret)
-            outcome = self.outbound.send(target_url, request)
+            outcome = self.outbound.send(
+                target_url, request, deadline=self._handshake_deadline(profile)
+            )
             sent = Sent(hook_secret, request, outcome)
             secret = secret or hook_secret
             echoed = outcome.headers.get(header.lower()) == hook_secret
@@ -357,7 +364,9 @@ class Subscriptions:
         secret = new_secret()
         self.store.update_subscription(subscription.id, pending_secret=secret)
         request = validation_request(profile, secret)
-        outcome = self.outbound.send(subscription.target_url, request)
+        outcome = self.outbound.send(
+            subscription.target_url, request, deadline=self._handshake_deadline(profile)
+        )
         self._log(profile, subscription, Sent(secret, request, outcome))
         return outcome
 

@@ -7,6 +7,7 @@ import itertools
 import socket
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from mock_support import ATTEMPT_TIMEOUT, receiver, running
@@ -77,6 +78,47 @@ def test_timeouts_are_retried() -> None:
         assert first["status_code"] is None
         assert first["error"].startswith("timeout")
         assert second["status_code"] == 200
+
+
+def test_without_a_timeout_each_provider_waits_its_own(write_profile) -> None:
+    """No --timeout: an attempt waits the profile's timeout.seconds and no longer (Slack's
+    3 s, Stripe's 30 s); here a resthooks that waits 0.5 s, and a receiver that takes 3 s
+    to answer the delivery: a timeout after about 0.5 s, retried as resthooks retries."""
+
+    def impatient(profile: dict, openapi: dict) -> None:
+        profile["semantics"]["timeout"] = {"seconds": 0.5, "source": "https://resthooks.org/"}
+
+    specs = write_profile("impatient", based_on="resthooks", edit=impatient)
+    mock = running("impatient", specs=[str(specs)], timeout=None)
+    with receiver(script=[200, "sleep"], sleep=3.0) as endpoint, mock as (server, client):
+        assert server.mock.outbound.deadline_for(server.mock.profiles["impatient"]) == 0.5
+        _resthooks_subscription(client, endpoint.url)
+        client.ok("POST", "/_mock/events", {"type": "contact.create", "data": {"id": 1}})
+        (delivery,) = client.settle()
+    first, second = delivery["attempts"]
+    assert first["error"].startswith("timeout")
+    assert 500 <= first["duration_ms"] < 2500
+    assert second["status_code"] == 200
+
+
+@pytest.mark.parametrize(
+    ("profile", "timeout", "attempt", "handshake"),
+    [
+        ("slack", None, 3.0, 3.0),  # the Events API's 3 s, for its url_verification too
+        ("shopify", None, 5.0, 5.0),
+        ("resthooks", None, 30.0, 30.0),
+        ("drf-hooks", None, 10.0, 10.0),  # a sender that waits forever: the mock's 10 s
+        ("slack", 2.0, 2.0, 2.0),  # --timeout: one limit for every request
+    ],
+)
+def test_the_deadline_is_the_providers_unless_timeout_says(
+    profile: str, timeout: float | None, attempt: float, handshake: float
+) -> None:
+    specs = [str(Path(__file__).parent / "specs")] if profile == "drf-hooks" else []
+    with running(profile, timeout=timeout, specs=specs) as (server, _):
+        outbound, found = server.mock.outbound, server.mock.profiles[profile]
+        assert outbound.deadline_for(found) == attempt
+        assert outbound.deadline_for(found, handshake=True) == handshake
 
 
 def test_a_refused_connection_is_logged_as_such_and_retried() -> None:

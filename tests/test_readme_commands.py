@@ -86,6 +86,7 @@ WALKTHROUGHS = {
     ],
     "### Signatures, replays and handshakes": [
         r"settings:     slack: signing_secret \S+ \(change with PUT http://\S+/_mock/settings\)",
+        r"timeout:      each attempt waits as its provider does: slack 3 s \(--timeout to change\)",
         r"challenge handshake of webhook 1: sent \S+ the challenge \S+; it answered HTTP 200",
         r'"state": "active"',
         r"delivery 1 -> http://127\.0\.0\.1:\d+/slack/events: delivered \(HTTP 200, 1 attempt",

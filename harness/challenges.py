@@ -14,8 +14,9 @@ Templates name these values:
   `encryptedToken`, X's `response_token`);
 - `{origin}`: the sender's origin (CloudEvents' `WebHook-Request-Origin`);
 - `{now}` and `{now_ms}`: the time the request is sent, Unix seconds or milliseconds (Zoom's
-  `event_ts`); a number where the placeholder is the whole value, and any number will do
-  where an incoming request is recognised.
+  `event_ts`), in requests only; a number where the placeholder is a body's whole value, its
+  digits in a header or a query, and any number (or digits) will do where an incoming
+  request is recognised.
 
 Pure functions: the mock and the receiver suite build requests and judge answers with them,
 the capture server and the reference receiver recognise a handshake and answer it.
@@ -27,16 +28,18 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 ORIGIN = "hookconform.example"  # what {origin} is: a reserved name, never resolved
 PLACEHOLDERS = frozenset({"challenge", "token", "hmac", "origin", "now", "now_ms"})
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(sorted(PLACEHOLDERS)) + r")\}")
-NUMBERS = frozenset({"now", "now_ms"})  # placeholders that stand for a number
+NUMBERS = frozenset({"now", "now_ms"})  # placeholders that stand for a number: in requests
+_NAMED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what reads as a placeholder
 
 
 def new_challenge() -> str:
@@ -70,9 +73,9 @@ def _read(template: Any, actual: Any, found: dict[str, str]) -> bool:
     if isinstance(template, str):
         whole = _PLACEHOLDER.fullmatch(template)
         if whole and whole.group(1) in NUMBERS:
-            if isinstance(actual, bool) or not isinstance(actual, (int, float)):
+            if not _number(actual):
                 return False
-            found[whole.group(1)] = str(int(actual))
+            found[whole.group(1)] = str(actual)
             return True
         if whole:
             if not isinstance(actual, str):
@@ -87,6 +90,33 @@ def _read(template: Any, actual: Any, found: dict[str, str]) -> bool:
     return bool(actual == template)
 
 
+def _number(actual: Any) -> bool:
+    """A JSON number (not NaN or an infinity, which Python's JSON reader lets in) or, in a
+    header or a query, its digits."""
+    if isinstance(actual, str):
+        return actual.isascii() and actual.isdigit()
+    if isinstance(actual, float):
+        return math.isfinite(actual)
+    return isinstance(actual, int) and not isinstance(actual, bool)
+
+
+def unknown_placeholders(template: Any, *, sending: bool = True) -> Iterator[tuple[str | int, ...]]:
+    """(where, as keys and indexes, and the name) of each `{name}` in `template` that is not a
+    placeholder, or (`sending` False: in an answer) that stands for the time of sending."""
+    if isinstance(template, str):
+        for name in _NAMED.findall(template):
+            if name not in PLACEHOLDERS or (name in NUMBERS and not sending):
+                yield (name,)
+    elif isinstance(template, Mapping):
+        for key, value in template.items():
+            for found in unknown_placeholders(value, sending=sending):
+                yield (str(key), *found)
+    elif isinstance(template, list):
+        for index, value in enumerate(template):
+            for found in unknown_placeholders(value, sending=sending):
+                yield (index, *found)
+
+
 @dataclass(frozen=True)
 class ChallengeRequest:
     """What the provider sends: the method and templates of the query, headers and body."""
@@ -95,6 +125,12 @@ class ChallengeRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     body: Any = None  # a JSON template; None: no body
+
+    @property
+    def templates(self) -> dict[str, Any]:
+        """Each part that is a template, by its name in the profile."""
+        return {"query": dict(self.query), "headers": dict(self.headers), "body": self.body}
+
     signed: bool = False  # it carries the authenticity signature, as a delivery does
 
     @classmethod
@@ -144,6 +180,11 @@ class Answer:
     body: str | None = None
     json: Any = None
     headers: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def templates(self) -> dict[str, Any]:
+        """Each part that is a template, by its name in the profile."""
+        return {"body": self.body, "json": self.json, "headers": dict(self.headers)}
 
     @classmethod
     def read(cls, raw: Mapping[str, Any]) -> Answer:

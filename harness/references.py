@@ -9,12 +9,11 @@ a `Problem` at the place a spec writer edits (profile.yaml or openapi.yaml).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness import pointers
-from harness.challenges import PLACEHOLDERS
+from harness.challenges import NUMBERS, PLACEHOLDERS, unknown_placeholders
 from harness.documents import json_path
 from harness.errors import Problem
 from harness.semantics import ITEM_ROLES, RECORD_ROLES
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from harness.profiles import Operation, Profile
 
 JSON = "application/json"
-_NAMED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what reads as a placeholder
 REQUEST_PARTS = ("event", "target_url")  # what every create body must be able to carry
 
 
@@ -75,26 +73,24 @@ def _signing_problems(profile: Profile, file: str) -> Iterator[Problem]:
             _at("handshake", "event"),
             f"{handshake.event!r} is not an event of the profile's webhooks",
         )
-    if handshake.challenges:
-        raw = profile.raw_semantics.get("handshake") or {}
-        for part in ("request", "answers"):
-            yield from _placeholder_problems(raw.get(part), file, ["handshake", part])
+    if handshake.request is not None:
+        parts: list[tuple[list[str | int], Any]] = [
+            (["request", name], t) for name, t in handshake.request.templates.items()
+        ]
+        for index, answer in enumerate(handshake.answers):
+            parts += [(["answers", index, n], t) for n, t in answer.templates.items()]
+        for at, template in parts:
+            for *inside, name in unknown_placeholders(template, sending=at[0] == "request"):
+                yield _placeholder_problem(file, ["handshake", *at, *inside], str(name))
 
 
-def _placeholder_problems(template: Any, file: str, at: list[str | int]) -> Iterator[Problem]:
+def _placeholder_problem(file: str, at: list[str | int], name: str) -> Problem:
     """A handshake template names only the placeholders there are (a misspelt one would be
-    sent, and expected, as it is written)."""
-    if isinstance(template, str):
-        for name in _NAMED.findall(template):
-            if name not in PLACEHOLDERS:
-                known = ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
-                yield Problem(file, _at(*at), f"unknown placeholder {{{name}}} (known: {known})")
-    elif isinstance(template, Mapping):
-        for key, value in template.items():
-            yield from _placeholder_problems(value, file, [*at, str(key)])
-    elif isinstance(template, list):
-        for index, value in enumerate(template):
-            yield from _placeholder_problems(value, file, [*at, index])
+    sent, and expected, as it is written), the time of sending only in the request."""
+    if name in NUMBERS:
+        return Problem(file, _at(*at), f"{{{name}}} is the time a request is sent: not in answers")
+    known = ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
+    return Problem(file, _at(*at), f"unknown placeholder {{{name}}} (known: {known})")
 
 
 # operations ---------------------------------------------------------------------------------

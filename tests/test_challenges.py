@@ -11,11 +11,9 @@ after a wrong one.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import hmac
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,13 @@ from werkzeug.wrappers import Request, Response
 
 from harness.answering import HandshakeAnswers
 from harness.capture import CapturedRequest, CaptureServer
-from harness.challenges import ORIGIN
+from harness.challenges import (
+    ORIGIN,
+    ChallengeRequest,
+    fill,
+    unknown_placeholders,
+    values_for,
+)
 from harness.profiles import Profile, load_profiles
 from harness.semantics import HandshakeRule
 from harness.wire import challenge_request
@@ -204,33 +208,58 @@ def test_the_mock_saves_a_webhook_only_after_a_right_answer(specs: Path, name: s
 
 
 def test_a_zoom_validation_is_dated_when_sent_and_recognised_whatever_its_date() -> None:
-    """Zoom's event_ts is `{now_ms}`: the mock and the receiver suite send the present in Unix
-    milliseconds, a number; the capture recognises and answers a validation of any date, as
-    Zoom's own requests (here the docs' example, dated another day) carry."""
+    """Zoom's event_ts is `{now_ms}`: the mock and the receiver suite send the time of
+    sending in Unix milliseconds, a number; the capture recognises and answers a validation of
+    any date, as Zoom's own requests (here the docs' example, dated another day) carry."""
     zoom = load_profiles().get("zoom")
-    before = int(time.time() * 1000)
-    sent = json.loads(challenge_request(zoom, SECRET, "a-challenge").body)
-    assert before <= sent["event_ts"] <= int(time.time() * 1000)
+    sent_at = datetime(2026, 12, 4, 3, 0, 0, 250_000, tzinfo=UTC)
+    sent = json.loads(challenge_request(zoom, SECRET, "a-challenge", now=sent_at).body)
+    assert sent["event_ts"] == 1_796_353_200_250
     docs = {
         "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"},
         "event_ts": 1654503849680 + 86_400_000,
         "event": "endpoint.url_validation",
     }
-    arrived = CapturedRequest(
+    answers = HandshakeAnswers(zoom, lambda: SECRET)
+    reply = answers(_arrived(json.dumps(docs).encode()))
+    assert reply is not None
+    mac = hmac.new(SECRET.encode(), b"qgg8vlvZRS6UYooatFL8Aw", hashlib.sha256).hexdigest()
+    assert json.loads(reply.body) == {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": mac}
+    # Not a number, so not this request: no answer, and no error either (Python's JSON reader
+    # takes NaN and Infinity, which are no time).
+    for odd in ("NaN", "Infinity", "1e400", "true", '"soon"', "null"):
+        body = json.dumps(docs).replace(str(docs["event_ts"]), odd).encode()
+        assert answers(_arrived(body)) is None, odd
+
+
+def test_the_time_of_sending_in_a_query_or_a_header_is_digits() -> None:
+    request = ChallengeRequest(
+        method="GET",
+        query={"challenge": "{challenge}", "at": "{now}"},
+        headers={"X-Sent-At": "{now_ms}", "X-Note": "sent at {now}"},
+    )
+    values = values_for("c", None, now=1_700_000_000.5)
+    assert fill(dict(request.query), values) == {"challenge": "c", "at": 1_700_000_000}
+    assert fill("sent at {now}", values) == "sent at 1700000000"  # inside text: text
+    headers = {"X-Sent-At": "2", "X-Note": "sent at 5"}
+    found = request.recognise("GET", {"challenge": "c", "at": "1"}, headers, b"")
+    assert found == {"challenge": "c", "now": "1", "now_ms": "2"}
+    assert request.recognise("GET", {"challenge": "c", "at": "x"}, headers, b"") is None
+    # the validator's view: the time of sending belongs to requests, never to answers
+    assert list(unknown_placeholders(request.templates)) == []
+    assert list(unknown_placeholders({"body": "{now}"}, sending=False)) == [("body", "now")]
+    assert list(unknown_placeholders(["ok", "{chalenge}"])) == [(1, "chalenge")]
+
+
+def _arrived(body: bytes) -> CapturedRequest:
+    return CapturedRequest(
         method="POST",
         path="/zoom",
         query="",
         headers=(("Content-Type", "application/json"),),
-        body=json.dumps(docs).encode(),
+        body=body,
         truncated=False,
         arrived=0.0,
         arrived_at=datetime.now(UTC),
         status=200,
     )
-    reply = HandshakeAnswers(zoom, lambda: SECRET)(arrived)
-    assert reply is not None
-    mac = hmac.new(SECRET.encode(), b"qgg8vlvZRS6UYooatFL8Aw", hashlib.sha256).hexdigest()
-    assert json.loads(reply.body) == {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": mac}
-    # a number's placeholder takes a number only: a date written as text is another request
-    as_text = dataclasses.replace(arrived, body=json.dumps({**docs, "event_ts": "1"}).encode())
-    assert HandshakeAnswers(zoom, lambda: SECRET)(as_text) is None

@@ -60,6 +60,13 @@ def _misspelt_placeholder(profile: dict[str, Any], openapi: dict[str, Any]) -> N
     }
 
 
+def _time_in_an_answer(profile: dict[str, Any], openapi: dict[str, Any]) -> None:
+    _misspelt_placeholder(profile, openapi)
+    handshake = _semantics(profile)["handshake"]
+    handshake["request"]["query"] = {"challenge": "{challenge}", "at": "{now}"}  # fine here
+    handshake["answers"] = [{"status": [200], "body": "{challenge} {now_ms}"}]
+
+
 def _token_pointer_nowhere(profile: dict[str, Any], openapi: dict[str, Any]) -> None:
     _semantics(profile)["authenticity"] = {
         "kind": "body-token",
@@ -184,6 +191,17 @@ CASES: list[tuple[str, Edit, list[tuple[str, str, str]]]] = [
                 "profile.yaml",
                 "$.semantics.handshake.request.query.challenge",
                 "unknown placeholder {chalenge} (known: {challenge}, {hmac}, {now}, {now_ms},",
+            )
+        ],
+    ),
+    (
+        "the time of sending in an answer",
+        _time_in_an_answer,
+        [
+            (
+                "profile.yaml",
+                "$.semantics.handshake.answers[0].body",
+                "{now_ms} is the time a request is sent: not in answers",
             )
         ],
     ),

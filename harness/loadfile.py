@@ -55,6 +55,7 @@ RECENT: deque[tuple[str, str, dict[str, str], bytes]] = deque(maxlen=64)  # to r
 RECORDS: list[tuple[float, float, str]] = []  # (wall time, milliseconds, outcome)
 BY_WORKER: dict[str, int] = {}  # on the master: how many deliveries each worker sent
 SENT = [0]  # on a worker: how many it sent
+REPORTS = [0]  # on the master: how many reports its workers have sent
 STARTED = [time.time()]
 
 
@@ -147,21 +148,23 @@ def _hand_over(client_id: str, data: dict[str, Any]) -> None:
 @events.worker_report.add_listener  # type: ignore[untyped-decorator]
 def _take(client_id: str, data: dict[str, Any]) -> None:
     RECORDS.extend(data.get("hookconform", []))
+    REPORTS[0] += 1
     BY_WORKER[client_id] = int(data.get("hookconform_sent", BY_WORKER.get(client_id, 0)))
 
 
 def _progress(master: bool) -> None:
-    """A line a second on stderr: time, deliveries recorded since the last line and their
-    rate and p95, and how many of all were not answered with a 2xx. A master hears from its
-    workers every few seconds (Locust's report interval): it prints when they have reported,
-    the rate over the seconds since its last line, never a second of nothing as a stall."""
-    counted, failed, last = 0, 0, time.time()
+    """A line a second on stderr: time, deliveries recorded since the last line with their
+    rate and p95, and how many of all were not answered with a 2xx. A master knows only what
+    its workers have reported (each second, out of step with it): it prints once a report has
+    come since its last line, a report of nothing too (a stall), and the rate over the time
+    since that line."""
+    counted, failed, last, heard = 0, 0, time.time(), 0
     while True:
         gevent.sleep(1.0)
-        fresh = RECORDS[counted:]
-        if master and not fresh:
+        if master and REPORTS[0] == heard:
             continue
-        now = time.time()
+        heard, now = REPORTS[0], time.time()
+        fresh = RECORDS[counted:]
         counted += len(fresh)
         failed += sum(1 for r in fresh if r[2] != "2xx")
         latencies = sorted(r[1] for r in fresh)

@@ -110,6 +110,8 @@ class CaptureServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        with self._arrived:
+            self._arrived.notify_all()  # a quiet watch ends with the server
         self._server.stop()
 
     def __enter__(self) -> CaptureServer:
@@ -184,13 +186,22 @@ class CaptureServer:
 
     def quiet_for(self, seconds: float, *, path: str | None = None) -> bool:
         """Watch for `seconds`: True when no request (to `path`, if given) arrived meanwhile,
-        False as soon as one does."""
-        before = len(self.requests_for(path) if path else self.requests)
-        try:
-            self.wait_for(before + 1, seconds, path=path)
-        except TimeoutError:
-            return True
-        return False
+        False as soon as one does (what came is in `requests`). Stopping the server ends the
+        watch early."""
+        deadline = time.monotonic() + seconds
+        key = _key(path) if path is not None else None
+
+        def count() -> int:
+            return sum(1 for r in self._requests if key is None or r.path == key)
+
+        with self._arrived:
+            before = count()
+            while count() == before:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._stopping.is_set():
+                    return True
+                self._arrived.wait(left)
+            return False
 
     # The WSGI application.
 

@@ -77,7 +77,9 @@ def test_wait_for_says_how_many_arrived(capture: CaptureServer, http: urllib3.Po
 
 
 def test_quiet_for(capture: CaptureServer, http: urllib3.PoolManager) -> None:
-    assert capture.quiet_for(0.05)
+    started = time.monotonic()
+    assert capture.quiet_for(0.2)
+    assert time.monotonic() - started >= 0.2  # a quiet watch is watched to its end
     http.request("POST", capture.url_for("a"))
     assert capture.quiet_for(0.05, path="a")  # what came before the watch does not count
     later = threading.Timer(0.05, lambda: http.request("POST", capture.url_for("a")))
@@ -156,3 +158,13 @@ def test_a_request_whose_headers_never_end_is_not_recorded(capture: CaptureServe
         client.sendall(b"POST /whole HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         assert client.recv(100).startswith(b"HTTP/1.1 200")
     assert [r.path for r in capture.requests] == ["/whole"]
+
+
+def test_stopping_the_server_ends_a_quiet_watch() -> None:
+    with CaptureServer() as capture:
+        stopping = threading.Timer(0.1, capture.stop)
+        stopping.start()
+        started = time.monotonic()
+        assert capture.quiet_for(30)  # nothing came
+        assert time.monotonic() - started < 20
+        stopping.join()

@@ -134,6 +134,23 @@ def test_on_the_real_clock_the_suite_waits_scaled_time(
     assert set(checks) <= {r.check for r in report.results}
 
 
+def test_an_attempt_timeout_longer_than_the_capture_holds_an_answer_is_said() -> None:
+    """The timeout scenario holds its answer past the sender's timeout; the capture holds
+    one at most a minute, so a longer --attempt-timeout is noted, not judged wrongly."""
+    config = MockConfig(
+        ["resthooks"], clock="virtual", timeout=ATTEMPT_TIMEOUT, resolver=resolver()
+    )
+    with MockServer(config) as mock:
+        options = SenderOptions(api=mock.url, attempt_timeout=59, checks=("S-retry-after-failure",))
+        report = run_sender(CATALOG.get("resthooks"), options)
+    [result] = report.results
+    assert result.status == "passed", result.failures
+    assert result.notes == [
+        "the timeout scenario did not run: the capture holds an answer at most 60 s, not past "
+        "an --attempt-timeout of 59 s"
+    ]
+
+
 def _port_holding(digits: str) -> socket.socket:
     """A listening socket on a free port whose number contains `digits`."""
     for port in (int(f"{p}{digits}{q}") for p in range(1, 7) for q in range(10)):

@@ -14,8 +14,8 @@ from harness.serving import BackgroundServer
 from harness.targets import Target, pin
 from harness.transport import HttpClient, TransportError, header_problem
 
-DEADLINE = 1.0
-SLACK = 2.0  # scheduling noise on a loaded machine; the deadline itself is what is asserted
+DEADLINE = 2.0
+SLACK = 1.5  # scheduling noise on a loaded machine, less than a deadline: one applied twice fails
 
 
 @pytest.fixture

@@ -134,6 +134,30 @@ def test_on_the_real_clock_the_suite_waits_scaled_time(
     assert set(checks) <= {r.check for r in report.results}
 
 
+def test_the_cli_takes_the_real_clocks_scale_and_window(tmp_path: Path) -> None:
+    """`hookconform sender --time-scale S --window W` against a mock on the real clock."""
+    from click.testing import CliRunner
+
+    from harness.cli import cli
+
+    report = tmp_path / "r.json"
+    config = MockConfig(["resthooks"], time_scale=SCALE, resolver=resolver())
+    with MockServer(config) as mock:
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("sender", "--profile", "resthooks", "--api", mock.url),
+                *("--time-scale", str(SCALE), "--window", str(REAL_WINDOW)),
+                *("--checks", "S-envelope", "--events", "contact.create"),
+                *("--report", str(report)),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    settings = json.loads(report.read_text())["run"]["settings"]
+    assert (settings["clock"], settings["time_scale"]) == ("real", SCALE)
+    assert (settings["window_seconds"], settings["window_from"]) == (REAL_WINDOW, "--window")
+
+
 def test_an_attempt_timeout_longer_than_the_capture_holds_an_answer_is_said() -> None:
     """The timeout scenario holds its answer past the sender's timeout; the capture holds
     one at most a minute, so a longer --attempt-timeout is noted, not judged wrongly."""

@@ -96,7 +96,8 @@ def handshake_answer(
         return answer, [answer.error or "no answer"]
     if rule.echo:
         echoed = rule.echoed(challenge, answer.status, answer.headers)
-        return answer, [] if echoed else [f"not an accepted status echoing {rule.header}"]
+        statuses = " or ".join(str(status) for status in rule.accept_statuses)
+        return answer, [] if echoed else [f"not {statuses} echoing {rule.header}"]
     if rule.challenges:
         seen = (answer.status, answer.headers, answer.body)
         return answer, rule.answer_problems(challenge, secret, seen, elapsed=answer.elapsed)

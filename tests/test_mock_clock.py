@@ -107,8 +107,10 @@ def test_each_retry_is_made_at_its_due_time_and_logged_then() -> None:
 def test_an_advance_that_outwaits_its_wait_says_what_is_in_flight() -> None:
     """Attempt deadlines are real time: a receiver slower than wait_seconds leaves the
     attempt in flight, and the answer says so; it is logged once the receiver answers."""
-    answers = {"script": [200, "sleep"], "sleep": 2.0}  # far past the wait, well within the
-    mock = running("resthooks", clock="virtual", timeout=6.0)  # timeout: answered, not retried
+    # The answer takes 2 s: far past the 0.1 s wait, well within the 6 s timeout (so it is
+    # answered, not retried).
+    answers = {"script": [200, "sleep"], "sleep": 2.0}
+    mock = running("resthooks", clock="virtual", timeout=6.0)
     with receiver(**answers) as endpoint, mock as (_, client):
         _subscribe(client, endpoint.url)
         _fire(client)

@@ -252,9 +252,8 @@ def test_the_sender_suite_finds_the_mock_conformant_to_the_renamed_profile(
 ) -> None:
     catalog = load_profiles([specs])
     profile = catalog.get(name)
-    config = MockConfig(
-        [name], clock="virtual", timeout=ATTEMPT_TIMEOUT, resolver=resolver()
-    )  # on a virtual clock, which the suite advances: exact schedules, no real waits
+    # On a virtual clock, which the suite advances: exact schedules, no real waits.
+    config = MockConfig([name], clock="virtual", timeout=ATTEMPT_TIMEOUT, resolver=resolver())
     with MockServer(config, catalog=catalog) as mock:
         options = SenderOptions(
             api=mock.url,

@@ -1,6 +1,7 @@
 """A reference webhook receiver: correct for every hookconform profile, keyed by semantic kinds.
 
-    python examples/receiver.py --profile NAME [--secret S] [--port P] [--host H] [--quiet]
+    python examples/receiver.py --profile NAME [--secret S] [--token T] [--port P] [--host H]
+                                [--quiet]
 
 What it does with each request, in order:
 
@@ -8,7 +9,8 @@ What it does with each request, in order:
    secret-confirmation profile's validation request (the secret in the query or the body)
    gets a 200 and the secret is logged for the person to enter at the provider; a challenge
    profile's request (any method) gets the profile's first right answer (the challenge
-   echoed, its HMAC, the origin allowed); anything else but a POST gets 405;
+   echoed, its HMAC, the origin allowed), once its signature (where it is signed) and its
+   verification token (with --token) are right; anything else but a POST gets 405;
 2. a content type other than JSON gets 415, a body that is not JSON 400;
 3. authenticity, when a secret is configured: the challenge header or the body token (token,
    export key) must match; a signature must be one over the raw bytes with the secret (any
@@ -75,9 +77,12 @@ def answer(status: int, **body: Any) -> Response:
 class Receiver:
     """A WSGI webhook receiver for one profile. Subclasses change one step to break it."""
 
-    def __init__(self, profile: Profile, secret: str | None = None) -> None:
+    def __init__(
+        self, profile: Profile, secret: str | None = None, token: str | None = None
+    ) -> None:
         self.profile = profile
         self.secret = secret
+        self.token = token  # a challenge's verification token, checked when given
         self.seen: OrderedDict[str, None] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -132,7 +137,7 @@ class Receiver:
             return None
         if rule.request.signed and not self.authentic(request, raw, None):
             return answer(401, error="not authentic")
-        if "token" in found and not _same(found["token"], self.secret or found["token"]):
+        if self.token is not None and not _same(found.get("token"), self.token):
             return answer(403, error="wrong verification token")
         values = rule.challenge_values(found.get("challenge", ""), self.secret)
         values.update({k: v for k, v in found.items() if k != "token"})
@@ -209,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", required=True, help="the provider profile to receive")
     parser.add_argument("--secret", help="the challenge, token, export key or signing secret")
+    parser.add_argument(
+        "--token",
+        help="the verification token a challenge handshake carries (Slack's token), checked "
+        "when given; without it only the challenge's signature is (as Slack's SDKs do)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--specs", action="append", default=[], help="more profile folders")
@@ -229,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     server = make_server(
         args.host,
         args.port,
-        Receiver(profile, args.secret),
+        Receiver(profile, args.secret, args.token),
         threaded=True,
         request_handler=KeepAliveHandler,
     )

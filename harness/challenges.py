@@ -8,8 +8,9 @@ Templates name these values:
 - `{challenge}`: a fresh random value per handshake (Slack's `challenge`, Zoom's
   `plainToken`, Dropbox's `challenge`, Microsoft Graph's `validationToken`, X's
   `crc_token`, Meta's `hub.challenge`);
-- `{token}`: the verification token the endpoint was configured with, i.e. the secret
-  (Slack's `token`, Meta's `hub.verify_token`);
+- `{token}`: the verification token the endpoint was configured with (Slack's `token`,
+  Meta's `hub.verify_token`): the mock's account setting `verification_token`; the receiver
+  suite, told only the secret, sends the secret in its place;
 - `{hmac}`: HMAC-SHA256 of the challenge keyed with the secret, hex or base64 (Zoom's
   `encryptedToken`, X's `response_token`);
 - `{origin}`: the sender's origin (CloudEvents' `WebHook-Request-Origin`);
@@ -130,6 +131,11 @@ class ChallengeRequest:
     def templates(self) -> dict[str, Any]:
         """Each part that is a template, by its name in the profile."""
         return {"query": dict(self.query), "headers": dict(self.headers), "body": self.body}
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The placeholders the request's templates name."""
+        return frozenset(_PLACEHOLDER.findall(json.dumps(self.templates)))
 
     signed: bool = False  # it carries the authenticity signature, as a delivery does
 
@@ -266,14 +272,17 @@ def values_for(
     encoding: str = "hex",
     prefix: str = "",
     now: float | None = None,
+    token: str | None = None,
 ) -> dict[str, str]:
     """Every placeholder's value for one handshake sent at `now` (Unix seconds; left out
-    when None: judging an answer needs no time)."""
+    when None: judging an answer needs no time) with the verification token `token` (when
+    not given, the secret stands in for it)."""
     values = {"challenge": challenge, "origin": ORIGIN}
     if now is not None:
         values["now"], values["now_ms"] = str(int(now)), str(int(now * 1000))
+    if token is not None or secret is not None:
+        values["token"] = token if token is not None else str(secret)
     if secret is not None:
-        values["token"] = secret
         values["hmac"] = hmac_of(secret, challenge, encoding=encoding, prefix=prefix)
     return values
 

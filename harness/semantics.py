@@ -406,6 +406,9 @@ class AuthenticityRule(Rule):
         return self.header or self.pointer or ""
 
 
+TOKEN_SETTING = "verification_token"  # the account setting a challenge's {token} comes from
+
+
 @dataclass(frozen=True, kw_only=True)
 class HandshakeRule(Rule):
     """What must happen before a subscription receives events."""
@@ -444,6 +447,14 @@ class HandshakeRule(Rule):
         """A ping event is delivered when a subscription is made; any 2xx will do."""
         return self.kind == "ping-event"
 
+    @property
+    def token_setting(self) -> str | None:
+        """The account setting that holds the verification token a challenge carries
+        (`{token}`: Slack's `token`, Meta's `hub.verify_token`), a credential of its own
+        beside the signing secret; None when the challenge names none."""
+        named = self.request is not None and "token" in self.request.placeholders
+        return TOKEN_SETTING if named else None
+
     def echoed(self, secret: str, status: int | None, headers: Mapping[str, str]) -> bool:
         """Whether an answer to the hook-secret request carrying `secret` is an accepted
         status echoing it."""
@@ -451,12 +462,22 @@ class HandshakeRule(Rule):
         return status in self.accept_statuses and given == secret
 
     def challenge_values(
-        self, challenge: str, secret: str | None, *, now: float | None = None
+        self,
+        challenge: str,
+        secret: str | None,
+        *,
+        now: float | None = None,
+        token: str | None = None,
     ) -> dict[str, str]:
         """What the challenge's templates name, for `challenge`, the secret and, for a
-        request being sent, `now` (Unix seconds)."""
+        request being sent, `now` (Unix seconds) and the verification `token`."""
         return values_for(
-            challenge, secret, encoding=self.hmac_encoding, prefix=self.hmac_prefix, now=now
+            challenge,
+            secret,
+            encoding=self.hmac_encoding,
+            prefix=self.hmac_prefix,
+            now=now,
+            token=token,
         )
 
     def answer_problems(
@@ -680,6 +701,13 @@ class Semantics:
         return {
             n: k for n in RULES if isinstance(k := getattr(getattr(self, n), "kind", None), str)
         }
+
+    @property
+    def account_settings(self) -> tuple[str, ...]:
+        """The provider's account-wide settings: the signing secret (where the secret is
+        one for the account) and the handshake's verification token, in that order."""
+        names = (self.authenticity.account_setting, self.handshake.token_setting)
+        return tuple(name for name in names if name)
 
     @property
     def retries_apply(self) -> bool:

@@ -167,15 +167,21 @@ def validation_request(profile: Profile, secret: str) -> WireRequest:
 
 
 def challenge_request(
-    profile: Profile, secret: str | None, challenge: str, *, now: datetime | None = None
+    profile: Profile,
+    secret: str | None,
+    challenge: str,
+    *,
+    now: datetime | None = None,
+    token: str | None = None,
 ) -> WireRequest:
-    """The request a challenge handshake sends, its templates filled in for `challenge`
-    (and signed as a delivery where the handshake says so)."""
+    """The request a challenge handshake sends, its templates filled in for `challenge` and
+    the verification `token` (the secret stands in for it when not given), and signed as a
+    delivery where the handshake says so."""
     rule = profile.semantics.handshake
     sent = rule.request
     assert sent is not None, f"profile {profile.name!r} has no challenge handshake"
     moment = now or datetime.now(UTC)
-    values = rule.challenge_values(challenge, secret, now=moment.timestamp())
+    values = rule.challenge_values(challenge, secret, now=moment.timestamp(), token=token)
     headers = {"User-Agent": USER_AGENT, **_texts(sent.headers, values)}
     body = b""
     if sent.body is not None:

@@ -134,10 +134,14 @@ class Mock:
         """Give every account setting a value the first time (kept across restarts)."""
         for profile in self.profiles.values():
             rule = profile.semantics.authenticity
-            name = rule.account_setting
-            if name and self.store.setting(profile.name, name) is None:
-                # A signing key may have a form (Standard Webhooks: whsec_<base64>).
-                value = rule.scheme.new_secret() if rule.scheme else new_secret()[:12]
+            for name in profile.semantics.account_settings:
+                if self.store.setting(profile.name, name) is not None:
+                    continue
+                if name == rule.account_setting:
+                    # A signing key may have a form (Standard Webhooks: whsec_<base64>).
+                    value = rule.scheme.new_secret() if rule.scheme else new_secret()[:12]
+                else:  # a verification token: a credential of its own, never the secret
+                    value = new_secret()[:24]
                 self.store.set_setting(profile.name, name, value)
 
     def listening_on(self, host: str, port: int) -> None:

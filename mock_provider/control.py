@@ -624,7 +624,7 @@ class ControlApi:
         body = read_object(request, self.mock.config.body_limit)
         profile = self.find_profile(field(body, "profile", str, required=False))
         values = field(body, "settings", dict)
-        known = _account_settings(profile)
+        known = profile.semantics.account_settings
         for name, value in values.items():
             if name not in known:
                 raise ApiError(
@@ -635,8 +635,9 @@ class ControlApi:
                 )
             if not isinstance(value, str) or not value:
                 raise ApiError(400, "wrong type", f"{name!r} must be a non-empty string")
-            problem = profile.semantics.authenticity.secret_problem(value)  # it signs with it
-            if problem:
+            signing = profile.semantics.authenticity
+            problem = signing.secret_problem(value) if name == signing.account_setting else None
+            if problem:  # it signs with it
                 raise ApiError(422, "not a signing key", f"{name!r}: {problem}")
         for name, value in values.items():
             self.mock.store.set_setting(profile.name, name, value)
@@ -683,11 +684,6 @@ def _settings_screen(profile: Profile) -> bool:
 
 def _secret_field(profile: Profile) -> str | None:
     return profile.semantics.authenticity.subscription_field
-
-
-def _account_settings(profile: Profile) -> list[str]:
-    setting = profile.semantics.authenticity.account_setting
-    return [setting] if setting else []
 
 
 def _events(body: dict[str, Any], *, required: bool) -> list[str] | None:

@@ -61,7 +61,7 @@ def document(mock: Mock) -> dict[str, Any]:
     schemas["Trigger"] = _per_profile(profiles, len(profiles) > 1, _trigger)
     schemas["WebhookCreate"] = _per_profile(screens, len(screens) > 1, _webhook)
     schemas["WebhookUpdate"] = _webhook_update(screens)
-    with_settings = [p for p in profiles if _account_settings(p)]
+    with_settings = [p for p in profiles if p.semantics.account_settings]
     schemas["SettingsChange"] = _per_profile(with_settings, len(profiles) > 1, _settings)
     _drop_impossible(found)
     return found
@@ -178,14 +178,9 @@ def _webhook_update(screens: Sequence[Profile]) -> dict[str, Any]:
     }
 
 
-def _account_settings(profile: Profile) -> list[str]:
-    setting = profile.semantics.authenticity.account_setting
-    return [setting] if setting else []
-
-
 def _settings(profile: Profile, named: bool) -> dict[str, Any]:
     properties, required = _profile_field(profile, named)
-    names = _account_settings(profile)
+    names = profile.semantics.account_settings
     return {
         "type": "object",
         "required": [*required, "settings"],

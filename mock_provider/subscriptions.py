@@ -152,7 +152,8 @@ class Subscriptions:
         rule = profile.semantics.handshake
         challenge = new_challenge()
         key = self._secret_of(profile, secret)
-        request = challenge_request(profile, key, challenge)
+        token = self.store.setting(profile.name, rule.token_setting) if rule.token_setting else None
+        request = challenge_request(profile, key, challenge, token=token)
         outcome = self.outbound.send(
             target_url, request, deadline=self._handshake_deadline(profile)
         )

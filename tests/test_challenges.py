@@ -34,6 +34,8 @@ from harness.challenges import (
 )
 from harness.profiles import Profile, load_profiles
 from harness.semantics import HandshakeRule
+from harness.targets import pin
+from harness.transport import HttpClient
 from harness.wire import challenge_request
 from tests.receivers import Receiver, run_suite, serve
 
@@ -263,3 +265,45 @@ def _arrived(body: bytes) -> CapturedRequest:
         arrived_at=datetime.now(UTC),
         status=200,
     )
+
+
+def test_the_mock_sends_slacks_verification_token_never_the_signing_secret() -> None:
+    """Slack's url_verification carries `token`, the app's verification token: an account
+    setting of its own, which the mock makes, shows and takes changed; the signing secret
+    signs the request and appears in no body."""
+    with running("slack") as (server, client), CaptureServer() as capture:
+        settings = client.ok("GET", "/_mock/settings")["settings"]["slack"]
+        secret, token = settings["signing_secret"], settings["verification_token"]
+        assert token != secret
+        capture.handshake = HandshakeAnswers(server.mock.profiles["slack"], lambda: secret)
+        hook = {"profile": "slack", "url": capture.url_for("a"), "events": ["app_mention"]}
+        assert client.call("POST", "/_mock/webhooks", hook).status == 201
+        changed = {
+            "profile": "slack",
+            "settings": {"verification_token": "Jhj5dZrVaK7ZwHHjRyZWjbDl"},
+        }
+        client.ok("PUT", "/_mock/settings", changed)  # any text: it signs nothing
+        hook["url"] = capture.url_for("b")
+        assert client.call("POST", "/_mock/webhooks", hook).status == 201
+        first, second = (capture.requests_for(p)[0] for p in ("/a", "/b"))
+    assert (first.json()["token"], second.json()["token"]) == (token, "Jhj5dZrVaK7ZwHHjRyZWjbDl")
+    assert secret.encode() not in first.body + second.body
+
+
+def test_the_reference_receiver_checks_the_verification_token_it_is_given() -> None:
+    """examples/receiver.py --token T answers a challenge only when it carries T; without
+    --token it judges the challenge by its signature alone, as Slack's SDKs do."""
+    slack = load_profiles().get("slack")
+    client = HttpClient()
+
+    def answered(receiver: Receiver, token: str) -> int:
+        with serve(receiver) as url:
+            sent = challenge_request(slack, SECRET, "c", token=token)
+            return client.request(
+                pin(url), "POST", headers=sent.headers, body=sent.body, timeout=5
+            ).status
+
+    assert answered(Receiver(slack, SECRET, "right"), "right") == 200
+    assert answered(Receiver(slack, SECRET, "right"), "wrong") == 403
+    assert answered(Receiver(slack, SECRET), "any") == 200
+    client.close()

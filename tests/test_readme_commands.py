@@ -85,7 +85,8 @@ WALKTHROUGHS = {
         r"/nobody-listens: delivered \(connection error: connection refused, 1 attempt",
     ],
     "### Signatures, replays and handshakes": [
-        r"settings:     slack: signing_secret \S+ \(change with PUT http://\S+/_mock/settings\)",
+        r"settings:     slack: signing_secret \S+, verification_token \S+ \(change with PUT "
+        r"http://\S+/_mock/settings\)",
         r"timeout:      each attempt waits as its provider does: slack 3 s \(--timeout to change\)",
         r"challenge handshake of webhook 1: sent \S+ the challenge \S+; it answered HTTP 200",
         r'"state": "active"',

@@ -185,7 +185,13 @@ def test_typed_input_filters_copy_as_curl_and_edit_and_redeliver(page: Any, tmp_
         assert edited["payload"]["entry"]["id"] == 4242
         assert edited["token"]  # sent as every delivery is: the token filled in
 
-        # Copy as curl gives a command that sends the same request.
+        # Copy as curl gives a command that sends the same request. The edited copy's row
+        # comes with a live update: wait for it, attempt and all, before opening it (a row
+        # arriving on top after the click would leave `.first` a closed one).
+        page.wait_for_function(
+            "document.querySelectorAll('#deliveries tr[data-row]').length == 3 && document"
+            ".querySelector('#deliveries tr[data-row]').querySelector('details.attempt')"
+        )
         newest = page.locator("#deliveries tr[data-row]").first
         newest.locator("details.attempt summary").first.click()
         newest.locator("button", has_text="Copy as curl").first.click()

@@ -101,21 +101,20 @@ def _number(actual: Any) -> bool:
     return isinstance(actual, int) and not isinstance(actual, bool)
 
 
-def unknown_placeholders(template: Any, *, sending: bool = True) -> Iterator[tuple[str | int, ...]]:
-    """(where, as keys and indexes, and the name) of each `{name}` in `template` that is not a
-    placeholder, or (`sending` False: in an answer) that stands for the time of sending."""
+Where = tuple[str | int, ...]  # keys and indexes into a template
+
+
+def named_in(template: Any, at: Where = ()) -> Iterator[tuple[Where, str]]:
+    """(where, name) for each `{name}` written in `template`, a placeholder or not."""
     if isinstance(template, str):
         for name in _NAMED.findall(template):
-            if name not in PLACEHOLDERS or (name in NUMBERS and not sending):
-                yield (name,)
+            yield at, name
     elif isinstance(template, Mapping):
         for key, value in template.items():
-            for found in unknown_placeholders(value, sending=sending):
-                yield (str(key), *found)
+            yield from named_in(value, (*at, str(key)))
     elif isinstance(template, list):
         for index, value in enumerate(template):
-            for found in unknown_placeholders(value, sending=sending):
-                yield (index, *found)
+            yield from named_in(value, (*at, index))
 
 
 @dataclass(frozen=True)
@@ -126,6 +125,7 @@ class ChallengeRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     body: Any = None  # a JSON template; None: no body
+    signed: bool = False  # it carries the authenticity signature, as a delivery does
 
     @property
     def templates(self) -> dict[str, Any]:
@@ -135,9 +135,7 @@ class ChallengeRequest:
     @property
     def placeholders(self) -> frozenset[str]:
         """The placeholders the request's templates name."""
-        return frozenset(_PLACEHOLDER.findall(json.dumps(self.templates)))
-
-    signed: bool = False  # it carries the authenticity signature, as a delivery does
+        return frozenset(name for _, name in named_in(self.templates) if name in PLACEHOLDERS)
 
     @classmethod
     def read(cls, raw: Mapping[str, Any]) -> ChallengeRequest:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness import pointers
-from harness.challenges import NUMBERS, PLACEHOLDERS, unknown_placeholders
+from harness.challenges import NUMBERS, PLACEHOLDERS, named_in
 from harness.documents import json_path
 from harness.errors import Problem
 from harness.semantics import ITEM_ROLES, RECORD_ROLES
@@ -80,17 +80,22 @@ def _signing_problems(profile: Profile, file: str) -> Iterator[Problem]:
         for index, answer in enumerate(handshake.answers):
             parts += [(["answers", index, n], t) for n, t in answer.templates.items()]
         for at, template in parts:
-            for *inside, name in unknown_placeholders(template, sending=at[0] == "request"):
-                yield _placeholder_problem(file, ["handshake", *at, *inside], str(name))
+            for inside, name in named_in(template):
+                where = _at("handshake", *at, *inside)
+                problem = _placeholder_problem(name, sending=at[0] == "request")
+                if problem:
+                    yield Problem(file, where, problem)
 
 
-def _placeholder_problem(file: str, at: list[str | int], name: str) -> Problem:
+def _placeholder_problem(name: str, *, sending: bool) -> str | None:
     """A handshake template names only the placeholders there are (a misspelt one would be
     sent, and expected, as it is written), the time of sending only in the request."""
-    if name in NUMBERS:
-        return Problem(file, _at(*at), f"{{{name}}} is the time a request is sent: not in answers")
-    known = ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
-    return Problem(file, _at(*at), f"unknown placeholder {{{name}}} (known: {known})")
+    if name not in PLACEHOLDERS:
+        known = ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
+        return f"unknown placeholder {{{name}}} (known: {known})"
+    if name in NUMBERS and not sending:
+        return f"{{{name}}} is the time a request is sent: not in answers"
+    return None
 
 
 # operations ---------------------------------------------------------------------------------

@@ -635,9 +635,9 @@ class ControlApi:
                 )
             if not isinstance(value, str) or not value:
                 raise ApiError(400, "wrong type", f"{name!r} must be a non-empty string")
-            signing = profile.semantics.authenticity
+            signing = profile.semantics.authenticity  # the signing secret must be able to sign
             problem = signing.secret_problem(value) if name == signing.account_setting else None
-            if problem:  # it signs with it
+            if problem:
                 raise ApiError(422, "not a signing key", f"{name!r}: {problem}")
         for name, value in values.items():
             self.mock.store.set_setting(profile.name, name, value)

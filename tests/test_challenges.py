@@ -29,7 +29,7 @@ from harness.challenges import (
     ORIGIN,
     ChallengeRequest,
     fill,
-    unknown_placeholders,
+    named_in,
     values_for,
 )
 from harness.profiles import Profile, load_profiles
@@ -247,10 +247,12 @@ def test_the_time_of_sending_in_a_query_or_a_header_is_digits() -> None:
     found = request.recognise("GET", {"challenge": "c", "at": "1"}, headers, b"")
     assert found == {"challenge": "c", "now": "1", "now_ms": "2"}
     assert request.recognise("GET", {"challenge": "c", "at": "x"}, headers, b"") is None
-    # the validator's view: the time of sending belongs to requests, never to answers
-    assert list(unknown_placeholders(request.templates)) == []
-    assert list(unknown_placeholders({"body": "{now}"}, sending=False)) == [("body", "now")]
-    assert list(unknown_placeholders(["ok", "{chalenge}"])) == [(1, "chalenge")]
+    # what the validator reads: every {name} written, with where it is
+    assert request.placeholders == {"challenge", "now", "now_ms"}
+    assert list(named_in({"body": ["ok", "{chalenge} {now}"]})) == [
+        (("body", 1), "chalenge"),
+        (("body", 1), "now"),
+    ]
 
 
 def _arrived(body: bytes) -> CapturedRequest:

@@ -309,3 +309,18 @@ def test_the_reference_receiver_checks_the_verification_token_it_is_given() -> N
     assert answered(Receiver(slack, SECRET, "right"), "wrong") == 403
     assert answered(Receiver(slack, SECRET), "any") == 200
     client.close()
+
+
+def test_only_the_signing_secret_must_be_able_to_sign() -> None:
+    """PUT /_mock/settings: a signing secret that cannot sign is refused (422) and the old one
+    kept; the verification token beside it is any text."""
+    with running("standard-webhooks", "slack") as (_, client):
+        before = client.ok("GET", "/_mock/settings")["settings"]
+        bad = {"profile": "standard-webhooks", "settings": {"signing_secret": "whsec_%%%"}}
+        refused = client.call("PUT", "/_mock/settings", bad)
+        assert refused.status == 422, refused.body
+        assert "not whsec_<base64>" in refused.body["detail"]
+        token = {"profile": "slack", "settings": {"verification_token": "%%% any text"}}
+        after = client.ok("PUT", "/_mock/settings", token)["settings"]
+    assert after["standard-webhooks"] == before["standard-webhooks"]
+    assert after["slack"]["verification_token"] == "%%% any text"
